@@ -1,0 +1,264 @@
+import Foundation
+
+public struct CheckReport: Sendable {
+    public var problems: [String] = []
+    public var messages = 0
+    public var blobs = 0
+    public var bytes: Int64 = 0
+    public var isClean: Bool { problems.isEmpty }
+}
+
+public struct SpaceReport: Sendable {
+    public var mailboxes = 0
+    public var messages = 0
+    /// Bytes of all messages as clients see them (copies counted each time).
+    public var messageBytes: Int64 = 0
+    /// Bytes the segment files hold, and how many of them no message uses any more.
+    public var segmentBytes: Int64 = 0
+    public var deadBytes: Int64 = 0
+    public var segments = 0
+    public init() {}
+
+    /// The sum of two reports, for totals over accounts.
+    public static func + (a: SpaceReport, b: SpaceReport) -> SpaceReport {
+        var r = a
+        r.mailboxes += b.mailboxes; r.messages += b.messages; r.messageBytes += b.messageBytes
+        r.segmentBytes += b.segmentBytes; r.deadBytes += b.deadBytes; r.segments += b.segments
+        return r
+    }
+}
+
+public struct CompactionReport: Sendable {
+    public var segmentsRewritten = 0
+    public var bytesBefore: Int64 = 0
+    public var bytesAfter: Int64 = 0
+}
+
+extension Account {
+    // MARK: Check
+
+    /// Verifies the account: every index row points at bytes whose hash matches, counters
+    /// equal a recount, reference counts are right, no UID is reused, the index is sound.
+    public func check() throws -> CheckReport {
+        var report = CheckReport()
+        let (blobs, segmentLengths) = try withDatabase { () -> ([(id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)], [Int64: Int64]) in
+            let integrity = try db.statement("PRAGMA quick_check")
+            while try integrity.step() {
+                if let line = integrity.text(0), line != "ok" { report.problems.append("index: \(line)") }
+            }
+            var lengths: [Int64: Int64] = [:]
+            let seg = try db.statement("SELECT id, length FROM segment WHERE state = 0")
+            while try seg.step() { lengths[seg.int64(0)] = seg.int64(1) }
+            let s = try db.statement("""
+                SELECT b.id, b.segment, b.offset, b.length, b.hash, b.refs, (SELECT count(*) FROM message m WHERE m.blob = b.id)
+                FROM blob b ORDER BY b.segment, b.offset
+                """)
+            var rows: [(Int64, Int64, Int64, Int, UInt64, Int)] = []
+            while try s.step() {
+                if s.int(5) != s.int(6) {
+                    report.problems.append("blob \(s.int64(0)): reference count \(s.int(5)) but \(s.int(6)) message(s) use it")
+                }
+                rows.append((s.int64(0), s.int64(1), s.int64(2), s.int(3), UInt64(bitPattern: s.int64(4)), s.int(5)))
+            }
+            let orphans = try db.statement("SELECT m.mailbox, m.uid FROM message m LEFT JOIN blob b ON b.id = m.blob WHERE b.id IS NULL")
+            while try orphans.step() {
+                report.problems.append("mailbox \(orphans.int64(0)) uid \(orphans.int64(1)): its message bytes are not indexed")
+            }
+            try checkCountersLocked(&report)
+            return (rows, lengths)
+        }
+        for (segment, length) in segmentLengths {
+            let size = segments.size(of: segment) ?? -1
+            if size < length { report.problems.append("segment \(segment): file holds \(max(size, 0)) bytes, index expects \(length)") }
+        }
+        for b in blobs {
+            report.blobs += 1
+            report.bytes += Int64(b.length)
+            guard let committed = segmentLengths[b.segment], b.offset + Int64(b.length) <= committed else {
+                report.problems.append("blob \(b.id): lies outside the committed part of segment \(b.segment)")
+                continue
+            }
+            var hasher = XXHash64()
+            var read = 0
+            do {
+                try segments.read(segment: b.segment, offset: b.offset, length: b.length) { chunk in
+                    hasher.update(chunk)
+                    read += chunk.count
+                }
+                if hasher.finalize() != b.hash {
+                    report.problems.append("blob \(b.id): bytes in segment \(b.segment) at \(b.offset) do not match their hash")
+                }
+            } catch {
+                report.problems.append("blob \(b.id): cannot be read (\(error))")
+            }
+        }
+        return report
+    }
+
+    private func checkCountersLocked(_ report: inout CheckReport) throws {
+        let boxes = try db.statement("SELECT \(Account.mailboxColumns), first_recent_uid FROM mailbox")
+        var statuses: [(MailboxStatus, Int64)] = []
+        while try boxes.step() { statuses.append((Account.mailboxStatus(boxes), boxes.int64(10))) }
+        let recount = try db.statement("""
+            SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum(size), 0), coalesce(sum(uid >= ?2), 0),
+                   coalesce(max(uid), 0), coalesce(max(modseq), 0)
+            FROM message WHERE mailbox = ?1
+            """)
+        let tombs = try db.statement("""
+            SELECT count(*), coalesce(max(e.uid), 0), coalesce(max(e.modseq), 0),
+                   (SELECT count(*) FROM expunged x JOIN message m ON m.mailbox = x.mailbox AND m.uid = x.uid WHERE x.mailbox = ?1)
+            FROM expunged e WHERE e.mailbox = ?1
+            """)
+        for (box, firstRecent) in statuses {
+            recount.reset()
+            recount.bind(.int(box.id), .int(firstRecent))
+            _ = try recount.step()
+            let name = "mailbox \(box.name)"
+            report.messages += recount.int(0)
+            if recount.int(0) != box.messages { report.problems.append("\(name): counts \(box.messages) messages, holds \(recount.int(0))") }
+            if recount.int(1) != box.unseen { report.problems.append("\(name): counts \(box.unseen) unseen, holds \(recount.int(1))") }
+            if recount.int64(2) != box.size { report.problems.append("\(name): counts \(box.size) bytes, holds \(recount.int64(2))") }
+            if recount.int(3) != box.recent { report.problems.append("\(name): counts \(box.recent) recent, holds \(recount.int(3))") }
+            if recount.int64(4) >= Int64(box.uidNext.rawValue) {
+                report.problems.append("\(name): UID \(recount.int64(4)) is not below UIDNEXT \(box.uidNext)")
+            }
+            if UInt64(recount.int64(5)) > box.highestModSeq.rawValue {
+                report.problems.append("\(name): a message has MODSEQ \(recount.int64(5)) above HIGHESTMODSEQ \(box.highestModSeq)")
+            }
+            tombs.reset()
+            tombs.bind(.int(box.id))
+            _ = try tombs.step()
+            if tombs.int64(1) >= Int64(box.uidNext.rawValue) {
+                report.problems.append("\(name): expunged UID \(tombs.int64(1)) is not below UIDNEXT \(box.uidNext)")
+            }
+            if UInt64(tombs.int64(2)) > box.highestModSeq.rawValue {
+                report.problems.append("\(name): an expunge has MODSEQ \(tombs.int64(2)) above HIGHESTMODSEQ \(box.highestModSeq)")
+            }
+            if tombs.int(3) > 0 { report.problems.append("\(name): \(tombs.int(3)) UID(s) reused after being expunged") }
+        }
+    }
+
+    // MARK: Space
+
+    public func space() throws -> SpaceReport {
+        try withDatabase {
+            var r = SpaceReport()
+            let s = try db.statement("SELECT count(*), coalesce(sum(messages), 0), coalesce(sum(size), 0) FROM mailbox")
+            _ = try s.step()
+            r.mailboxes = s.int(0); r.messages = s.int(1); r.messageBytes = s.int64(2)
+            let seg = try db.statement("""
+                SELECT count(*), coalesce(sum(length), 0),
+                       coalesce(sum(length), 0) - (SELECT coalesce(sum(b.length), 0) FROM blob b JOIN segment g ON g.id = b.segment AND g.state = 0)
+                FROM segment WHERE state = 0
+                """)
+            _ = try seg.step()
+            r.segments = seg.int(0); r.segmentBytes = seg.int64(1); r.deadBytes = seg.int64(2)
+            return r
+        }
+    }
+
+    // MARK: Compaction
+
+    /// Rewrites every segment that holds bytes of expunged messages, keeping only live
+    /// bytes. Safe against a crash at any point: the old segments are retired only in the
+    /// same commit that points the index at the new copies, and recovery finishes either way.
+    public func compact() throws -> CompactionReport {
+        let compacting = CompactionLock(root: root)
+        try compacting.lock()
+        var report = CompactionReport()
+        // 1. Seal: new appends go to a fresh segment, so the ones being rewritten stay still.
+        let victims: [(id: Int64, length: Int64, live: Int64)] = try withDatabase {
+            try db.transaction {
+                let s = try db.statement("""
+                    SELECT g.id, g.length, (SELECT coalesce(sum(b.length), 0) FROM blob b WHERE b.segment = g.id)
+                    FROM segment g WHERE g.state = 0 ORDER BY g.id
+                    """)
+                var all: [(Int64, Int64, Int64)] = []
+                while try s.step() { all.append((s.int64(0), s.int64(1), s.int64(2))) }
+                report.bytesBefore = all.reduce(0) { $0 + $1.1 }
+                let wasted = all.filter { $0.2 < $0.1 }
+                if let last = all.last, wasted.contains(where: { $0.0 == last.0 }) {
+                    try db.statement("INSERT INTO segment(id, length, state) VALUES(?, 0, 0)").bind(.int(last.0 + 1)).run()
+                }
+                return wasted
+            }
+        }
+        guard !victims.isEmpty else {
+            report.bytesAfter = report.bytesBefore
+            return report
+        }
+        // 2. Copy live bytes into new segments, registered as "being written" first.
+        var moves: [(blob: Int64, from: Int64, fromOffset: Int64, to: Int64, toOffset: Int64)] = []
+        var outputs: [(id: Int64, length: Int64)] = []
+        for victim in victims where victim.live > 0 {
+            let blobs: [(id: Int64, offset: Int64, length: Int, hash: UInt64)] = try withDatabase {
+                let s = try db.statement("SELECT id, offset, length, hash FROM blob WHERE segment = ? ORDER BY offset").bind(.int(victim.id))
+                var rows: [(Int64, Int64, Int, UInt64)] = []
+                while try s.step() { rows.append((s.int64(0), s.int64(1), s.int(2), UInt64(bitPattern: s.int64(3)))) }
+                return rows
+            }
+            for b in blobs {
+                if outputs.isEmpty || (outputs[outputs.count - 1].length > 0 && outputs[outputs.count - 1].length + Int64(b.length) > segmentLimit) {
+                    outputs.append((try newOutputSegment(), 0))
+                }
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(b.length)
+                try segments.read(segment: victim.id, offset: b.offset, length: b.length) { bytes.append(contentsOf: $0) }
+                guard XXHash64.hash(bytes) == b.hash else {
+                    throw StoreError.corrupted("blob \(b.id) in segment \(victim.id) does not match its hash; run 'roost check' before compacting")
+                }
+                let out = outputs[outputs.count - 1]
+                try bytes.withUnsafeBytes { try segments.append(segment: out.id, at: out.length, $0) }
+                moves.append((b.id, victim.id, b.offset, out.id, out.length))
+                outputs[outputs.count - 1].length += Int64(b.length)
+            }
+        }
+        for out in outputs { try segments.sync(segment: out.id) }
+        // 3. One commit points the index at the copies and retires the old segments.
+        try withDatabase {
+            try db.transaction {
+                let update = try db.statement("UPDATE blob SET segment = ?, offset = ? WHERE id = ? AND segment = ? AND offset = ?")
+                for m in moves {
+                    update.reset()
+                    try update.bind(.int(m.to), .int(m.toOffset), .int(m.blob), .int(m.from), .int(m.fromOffset)).run()
+                }
+                for out in outputs {
+                    try db.statement("UPDATE segment SET length = ?, state = 0 WHERE id = ?").bind(.int(out.length), .int(out.id)).run()
+                }
+                for victim in victims {
+                    try db.statement("UPDATE segment SET state = 2 WHERE id = ?").bind(.int(victim.id)).run()
+                }
+            }
+        }
+        // 4. Remove the retired files; recovery does this if we stop before.
+        try withDatabase {
+            for victim in victims {
+                try segments.remove(segment: victim.id)
+                try db.statement("DELETE FROM segment WHERE id = ?").bind(.int(victim.id)).run()
+            }
+        }
+        try FileSystem.syncDirectory(segments.directory)
+        report.segmentsRewritten = victims.count
+        report.bytesAfter = try withDatabase {
+            let s = try db.statement("SELECT coalesce(sum(length), 0) FROM segment WHERE state = 0")
+            _ = try s.step()
+            return s.int64(0)
+        }
+        return report
+    }
+
+    /// Registers a segment that compaction is about to write; recovery removes it if the
+    /// compaction never commits.
+    private func newOutputSegment() throws -> Int64 {
+        try withDatabase {
+            try db.transaction {
+                let m = try db.statement("SELECT coalesce(max(id), 0) + 1 FROM segment")
+                _ = try m.step()
+                let id = m.int64(0)
+                m.reset()
+                try db.statement("INSERT INTO segment(id, length, state) VALUES(?, 0, 1)").bind(.int(id)).run()
+                return id
+            }
+        }
+    }
+}

@@ -1,0 +1,431 @@
+import Foundation
+
+/// A message as the index lists it: enough for FLAGS, UID, INTERNALDATE, RFC822.SIZE,
+/// MODSEQ, and to find its bytes.
+public struct MessageRecord: Sendable, Equatable {
+    public var uid: UID
+    public var flags: Flags
+    public var modSeq: ModSequence
+    public var internalDate: Int64
+    public var saveDate: Int64
+    public var size: Int
+    public var blob: Int64
+}
+
+/// What was parsed once at append time: pre-encoded IMAP text and the part table.
+public struct MessageDetails: Sendable, Equatable {
+    public var headerLength: Int
+    public var envelope: String
+    public var bodyStructure: String
+    public var body: String
+    public var structure: [UInt8]
+    public var hash: UInt64
+    public var fields: ListingFields
+}
+
+public struct AppendResult: Sendable, Equatable {
+    public var uidValidity: UInt32
+    public var uids: [UID]
+}
+
+public struct CopyResult: Sendable, Equatable {
+    public var uidValidity: UInt32
+    public var source: [UID]
+    public var destination: [UID]
+}
+
+public struct FlagUpdate: Sendable, Equatable {
+    public var uid: UID
+    public var flags: Flags
+    public var modSeq: ModSequence
+}
+
+public struct StoreResult: Sendable, Equatable {
+    /// Messages whose flags changed, with their new flags.
+    public var updated: [FlagUpdate]
+    /// Messages left alone because they changed after UNCHANGEDSINCE (RFC 7162 §3.1.3).
+    public var modified: UIDSet
+}
+
+/// A message handed to `append`. The bytes are stored exactly as given.
+public struct NewMessage: Sendable {
+    public var bytes: [UInt8]
+    public var flags: Flags
+    /// Seconds since 1970; nil means now.
+    public var internalDate: Int64?
+
+    public init(bytes: [UInt8], flags: Flags = Flags(), internalDate: Int64? = nil) {
+        self.bytes = bytes
+        self.flags = flags
+        self.internalDate = internalDate
+    }
+}
+
+extension Account {
+    // MARK: Reading the index
+
+    /// The UIDs of a mailbox in ascending order: what a session maps sequence numbers through.
+    public func uids(in mailbox: MailboxID) throws -> [UID] {
+        try withDatabase {
+            _ = try mailboxLocked(id: mailbox)
+            let s = try db.statement("SELECT uid FROM message WHERE mailbox = ? ORDER BY uid")
+            s.bind(.int(mailbox))
+            var result: [UID] = []
+            while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+            return result
+        }
+    }
+
+    static let recordColumns = "m.uid, m.flags, m.keywords, m.modseq, m.internaldate, m.savedate, m.size, m.blob"
+    static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header"
+
+    static func record(_ s: Statement) -> MessageRecord {
+        MessageRecord(
+            uid: UID(UInt32(truncatingIfNeeded: s.int64(0))), flags: Flags(system: s.int(1), stored: s.text(2)),
+            modSeq: ModSequence(UInt64(s.int64(3))), internalDate: s.int64(4), saveDate: s.int64(5),
+            size: s.int(6), blob: s.int64(7))
+    }
+
+    static func details(_ s: Statement, from c: Int32) -> MessageDetails {
+        MessageDetails(
+            headerLength: s.int(c), envelope: s.text(c + 1) ?? "NIL", bodyStructure: s.text(c + 2) ?? "NIL",
+            body: s.text(c + 3) ?? "NIL", structure: s.blob(c + 4), hash: UInt64(bitPattern: s.int64(c + 5)),
+            fields: ListingFields(
+                subject: s.text(c + 7), from: s.text(c + 8), to: s.text(c + 9), cc: s.text(c + 10),
+                messageID: s.text(c + 11), inReplyTo: s.text(c + 12), references: s.text(c + 13),
+                date: s.isNull(c + 6) ? nil : s.int64(c + 6)))
+    }
+
+    /// Calls `body` for each message of `uids` in ascending UID order, with the parsed
+    /// details when asked for. `body` runs while the account is locked: it must not call
+    /// back into this account.
+    public func messages(in mailbox: MailboxID, uids: UIDSet, details: Bool = false,
+                         _ body: (MessageRecord, MessageDetails?) throws -> Void) throws {
+        try withDatabase {
+            let sql = details
+                ? "SELECT \(Account.recordColumns), \(Account.detailColumns) FROM message m JOIN blob b ON b.id = m.blob WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
+                : "SELECT \(Account.recordColumns) FROM message m WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
+            let s = try db.statement(sql)
+            for range in uids.ranges {
+                s.reset()
+                s.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                while try s.step() {
+                    try body(Account.record(s), details ? Account.details(s, from: 8) : nil)
+                }
+            }
+        }
+    }
+
+    /// Streams the stored bytes of a message (or `range` of them) in chunks.
+    public func read(blob: Int64, range: Range<Int>? = nil, chunk: (UnsafeRawBufferPointer) throws -> Void) throws {
+        for attempt in 0..<2 {
+            let location: (segment: Int64, offset: Int64, length: Int) = try withDatabase {
+                let s = try db.statement("SELECT segment, offset, length FROM blob WHERE id = ?").bind(.int(blob))
+                guard try s.step() else { throw StoreError.nonexistent("message \(blob) no longer exists") }
+                return (s.int64(0), s.int64(1), s.int(2))
+            }
+            let wanted = (range ?? 0..<location.length).clamped(to: 0..<location.length)
+            do {
+                try segments.read(segment: location.segment, offset: location.offset + Int64(wanted.lowerBound),
+                                  length: wanted.count, chunk: chunk)
+                return
+            } catch is SegmentFiles.SegmentMissing where attempt == 0 {
+                continue  // compaction moved the bytes between our look-up and the read
+            } catch is SegmentFiles.SegmentMissing {
+                throw StoreError.corrupted("segment file of message \(blob) is missing")
+            }
+        }
+    }
+
+    /// The bytes of a message (or part of them) in one array; for headers and small parts.
+    public func bytes(blob: Int64, range: Range<Int>? = nil) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try read(blob: blob, range: range) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    // MARK: Appending
+
+    /// Appends messages to a mailbox as one unit: all are stored or none (RFC 3502).
+    /// Returns once the bytes and the index rows are on disk.
+    public func append(_ messages: [NewMessage], to mailbox: MailboxID) throws -> AppendResult {
+        guard !messages.isEmpty else { throw StoreError.invalidArgument("nothing to append") }
+        let now = Int64(Date().timeIntervalSince1970)
+        let prepared = messages.map { m in
+            PreparedMessage(message: m, parsed: MessageParser.parse(m.bytes), hash: XXHash64.hash(m.bytes),
+                            internalDate: m.internalDate ?? now)
+        }
+        return try committer.submit(mailbox: mailbox, messages: prepared)
+    }
+
+    /// Inside the group commit's transaction: inserts index rows for bytes already synced.
+    func insertLocked(_ batch: [PreparedMessage], locations: [(segment: Int64, offset: Int64)], into mailbox: MailboxID) throws -> AppendResult {
+        let box = try mailboxLocked(id: mailbox)
+        if let quota = quotaLocked {
+            let adding = batch.reduce(Int64(0)) { $0 + Int64($1.message.bytes.count) }
+            if try usageLocked() + adding > quota {
+                throw StoreError.overQuota("mailbox storage quota exceeded")
+            }
+        }
+        let modseq = Int64(box.highestModSeq.rawValue) + 1
+        var uid = Int64(box.uidNext.rawValue)
+        var uids: [UID] = []
+        var unseen = 0
+        var size: Int64 = 0
+        let insertBlob = try db.statement("""
+            INSERT INTO blob(segment, offset, length, hash, refs, header_length, envelope, bodystructure, body, structure,
+                             sent_date, subject, from_, to_, cc, message_id, in_reply_to, refs_header)
+            VALUES(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertMessage = try db.statement(
+            "INSERT INTO message(mailbox, uid, blob, flags, keywords, modseq, internaldate, savedate, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let now = Int64(Date().timeIntervalSince1970)
+        for (p, location) in zip(batch, locations) {
+            guard uid <= Int64(UInt32.max) else { throw StoreError.notPermitted("mailbox has run out of UIDs") }
+            let f = p.parsed.fields
+            insertBlob.reset()
+            insertBlob.bind(.int(location.segment), .int(location.offset), .int(p.message.bytes.count),
+                            .int(Int64(bitPattern: p.hash)), .int(p.parsed.headerLength),
+                            .text(p.parsed.envelope), .text(p.parsed.bodyStructure), .text(p.parsed.body),
+                            .blob(p.parsed.structure.encoded), .optionalInt(f.date), .optionalText(f.subject),
+                            .optionalText(f.from), .optionalText(f.to), .optionalText(f.cc), .optionalText(f.messageID),
+                            .optionalText(f.inReplyTo), .optionalText(f.references))
+            try insertBlob.run()
+            let blob = db.lastInsertRowID
+            insertMessage.reset()
+            insertMessage.bind(.int(mailbox), .int(uid), .int(blob), .int(p.message.flags.system.rawValue),
+                               .optionalText(p.message.flags.storedKeywords), .int(modseq), .int(p.internalDate),
+                               .int(now), .int(p.message.bytes.count))
+            try insertMessage.run()
+            uids.append(UID(UInt32(uid)))
+            if !p.message.flags.system.contains(.seen) { unseen += 1 }
+            size += Int64(p.message.bytes.count)
+            uid += 1
+        }
+        try db.statement("""
+            UPDATE mailbox SET uidnext = ?, highestmodseq = ?, messages = messages + ?, unseen = unseen + ?,
+                               recent = recent + ?, size = size + ? WHERE id = ?
+            """).bind(.int(uid), .int(modseq), .int(batch.count), .int(unseen), .int(batch.count), .int(size), .int(mailbox)).run()
+        return AppendResult(uidValidity: box.uidValidity, uids: uids)
+    }
+
+    // MARK: Flags
+
+    /// Adds, removes or replaces flags on the messages of `uids` (RFC 9051 §6.4.6),
+    /// all changed messages getting one new mod-sequence.
+    public func store(_ uids: UIDSet, in mailbox: MailboxID, _ operation: Flags.Operation, _ change: Flags,
+                      unchangedSince: ModSequence? = nil) throws -> StoreResult {
+        let result: StoreResult = try withDatabase {
+            try db.transaction {
+                let box = try mailboxLocked(id: mailbox)
+                let modseq = Int64(box.highestModSeq.rawValue) + 1
+                var updates: [FlagUpdate] = []
+                var modified = UIDSet()
+                var unseenDelta = 0
+                let select = try db.statement("SELECT uid, flags, keywords, modseq FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ?")
+                let update = try db.statement("UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?")
+                var pending: [(UID, Flags, Flags)] = []
+                for range in uids.ranges {
+                    select.reset()
+                    select.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                    while try select.step() {
+                        let uid = UID(UInt32(truncatingIfNeeded: select.int64(0)))
+                        let old = Flags(system: select.int(1), stored: select.text(2))
+                        if let limit = unchangedSince, UInt64(select.int64(3)) > limit.rawValue {
+                            modified.insert(uid)
+                            continue
+                        }
+                        let new = old.applying(operation, change)
+                        if new != old { pending.append((uid, old, new)) }
+                    }
+                }
+                for (uid, old, new) in pending {
+                    update.reset()
+                    update.bind(.int(new.system.rawValue), .optionalText(new.storedKeywords), .int(modseq), .int(mailbox), .int(Int64(uid.rawValue)))
+                    try update.run()
+                    if old.system.contains(.seen) != new.system.contains(.seen) {
+                        unseenDelta += new.system.contains(.seen) ? -1 : 1
+                    }
+                    updates.append(FlagUpdate(uid: uid, flags: new, modSeq: ModSequence(UInt64(modseq))))
+                }
+                if !updates.isEmpty {
+                    try db.statement("UPDATE mailbox SET highestmodseq = ?, unseen = unseen + ? WHERE id = ?")
+                        .bind(.int(modseq), .int(unseenDelta), .int(mailbox)).run()
+                }
+                return StoreResult(updated: updates, modified: modified)
+            }
+        }
+        if !result.updated.isEmpty { hub.publish(.flags(result.updated), to: mailbox) }
+        return result
+    }
+
+    // MARK: Expunge, copy, move
+
+    /// Removes messages of `uids` (every message when nil) that carry \Deleted, or all of
+    /// them when `onlyDeleted` is false; leaves tombstones for QRESYNC. Returns the UIDs removed.
+    @discardableResult
+    public func expunge(_ uids: UIDSet? = nil, in mailbox: MailboxID, onlyDeleted: Bool = true) throws -> [UID] {
+        let removed: [UID] = try withDatabase {
+            try db.transaction { try expungeLocked(uids, in: mailbox, onlyDeleted: onlyDeleted) }
+        }
+        if !removed.isEmpty { hub.publish(.expunged(removed), to: mailbox) }
+        return removed
+    }
+
+    private func expungeLocked(_ uids: UIDSet?, in mailbox: MailboxID, onlyDeleted: Bool) throws -> [UID] {
+        let box = try mailboxLocked(id: mailbox)
+        let ranges = uids?.ranges ?? [1...UInt32.max]
+        let select = try db.statement("SELECT uid, flags, size, blob FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ?")
+        var victims: [(uid: Int64, seen: Bool, size: Int64, blob: Int64)] = []
+        for range in ranges {
+            select.reset()
+            select.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+            while try select.step() {
+                let flags = SystemFlags(rawValue: select.int(1))
+                if onlyDeleted && !flags.contains(.deleted) { continue }
+                victims.append((select.int64(0), flags.contains(.seen), select.int64(2), select.int64(3)))
+            }
+        }
+        guard !victims.isEmpty else { return [] }
+        let modseq = Int64(box.highestModSeq.rawValue) + 1
+        let firstRecent = try recentBoundaryLocked(mailbox)
+        let delete = try db.statement("DELETE FROM message WHERE mailbox = ? AND uid = ?")
+        let tombstone = try db.statement("INSERT OR REPLACE INTO expunged(mailbox, uid, modseq) VALUES(?, ?, ?)")
+        var unseen = 0, recent = 0
+        var size: Int64 = 0
+        for v in victims {
+            delete.reset()
+            try delete.bind(.int(mailbox), .int(v.uid)).run()
+            tombstone.reset()
+            try tombstone.bind(.int(mailbox), .int(v.uid), .int(modseq)).run()
+            try releaseBlobLocked(v.blob)
+            if !v.seen { unseen += 1 }
+            if v.uid >= firstRecent { recent += 1 }
+            size += v.size
+        }
+        try db.statement("""
+            UPDATE mailbox SET highestmodseq = ?, messages = messages - ?, unseen = unseen - ?, recent = recent - ?,
+                               size = size - ? WHERE id = ?
+            """).bind(.int(modseq), .int(victims.count), .int(unseen), .int(recent), .int(size), .int(mailbox)).run()
+        return victims.map { UID(UInt32(truncatingIfNeeded: $0.uid)) }
+    }
+
+    func recentBoundaryLocked(_ mailbox: MailboxID) throws -> Int64 {
+        let s = try db.statement("SELECT first_recent_uid FROM mailbox WHERE id = ?").bind(.int(mailbox))
+        return try s.step() ? s.int64(0) : Int64.max
+    }
+
+    /// Drops one reference to a blob; its bytes become reclaimable when none is left.
+    func releaseBlobLocked(_ blob: Int64) throws {
+        let s = try db.statement("UPDATE blob SET refs = refs - 1 WHERE id = ? RETURNING refs").bind(.int(blob))
+        if try s.step(), s.int64(0) <= 0 {
+            s.reset()
+            try db.statement("DELETE FROM blob WHERE id = ?").bind(.int(blob)).run()
+        }
+        s.reset()
+    }
+
+    func releaseBlobsLocked(of query: String, _ argument: SQLValue) throws {
+        let s = try db.statement(query).bind(argument)
+        var blobs: [Int64] = []
+        while try s.step() { blobs.append(s.int64(0)) }
+        for blob in blobs { try releaseBlobLocked(blob) }
+    }
+
+    /// Copies messages into another mailbox; the copies share the stored bytes (RFC 4315 COPYUID).
+    public func copy(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
+        let result = try withDatabase {
+            try db.transaction { try copyLocked(uids, from: source, to: destination) }
+        }
+        if !result.destination.isEmpty { hub.publish(.appended(result.destination), to: destination) }
+        return result
+    }
+
+    /// Moves messages (RFC 6851): copy and expunge in one transaction.
+    public func move(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
+        let result = try withDatabase {
+            try db.transaction {
+                let copied = try copyLocked(uids, from: source, to: destination)
+                _ = try expungeLocked(UIDSet(copied.source), in: source, onlyDeleted: false)
+                return copied
+            }
+        }
+        if !result.destination.isEmpty {
+            hub.publish(.appended(result.destination), to: destination)
+            hub.publish(.expunged(result.source), to: source)
+        }
+        return result
+    }
+
+    private func copyLocked(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
+        _ = try mailboxLocked(id: source)
+        let target = try mailboxLocked(id: destination)
+        let select = try db.statement("SELECT uid, blob, flags, keywords, internaldate, size FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ? ORDER BY uid")
+        var rows: [(uid: Int64, blob: Int64, flags: Int, keywords: String?, date: Int64, size: Int64)] = []
+        for range in uids.ranges {
+            select.reset()
+            select.bind(.int(source), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+            while try select.step() {
+                rows.append((select.int64(0), select.int64(1), select.int(2), select.text(3), select.int64(4), select.int64(5)))
+            }
+        }
+        guard !rows.isEmpty else { return CopyResult(uidValidity: target.uidValidity, source: [], destination: []) }
+        if let quota = quotaLocked {
+            let adding = rows.reduce(Int64(0)) { $0 + $1.size }
+            if try usageLocked() + adding > quota { throw StoreError.overQuota("mailbox storage quota exceeded") }
+        }
+        let modseq = Int64(target.highestModSeq.rawValue) + 1
+        var uid = Int64(target.uidNext.rawValue)
+        guard uid + Int64(rows.count) - 1 <= Int64(UInt32.max) else { throw StoreError.notPermitted("mailbox has run out of UIDs") }
+        let insert = try db.statement(
+            "INSERT INTO message(mailbox, uid, blob, flags, keywords, modseq, internaldate, savedate, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let addRef = try db.statement("UPDATE blob SET refs = refs + 1 WHERE id = ?")
+        let now = Int64(Date().timeIntervalSince1970)
+        var sourceUIDs: [UID] = [], destinationUIDs: [UID] = []
+        var unseen = 0
+        var size: Int64 = 0
+        for row in rows {
+            insert.reset()
+            try insert.bind(.int(destination), .int(uid), .int(row.blob), .int(row.flags), .optionalText(row.keywords),
+                            .int(modseq), .int(row.date), .int(now), .int(row.size)).run()
+            addRef.reset()
+            try addRef.bind(.int(row.blob)).run()
+            if !SystemFlags(rawValue: row.flags).contains(.seen) { unseen += 1 }
+            size += row.size
+            sourceUIDs.append(UID(UInt32(truncatingIfNeeded: row.uid)))
+            destinationUIDs.append(UID(UInt32(truncatingIfNeeded: uid)))
+            uid += 1
+        }
+        try db.statement("""
+            UPDATE mailbox SET uidnext = ?, highestmodseq = ?, messages = messages + ?, unseen = unseen + ?,
+                               recent = recent + ?, size = size + ? WHERE id = ?
+            """).bind(.int(uid), .int(modseq), .int(rows.count), .int(unseen), .int(rows.count), .int(size), .int(destination)).run()
+        return CopyResult(uidValidity: target.uidValidity, source: sourceUIDs, destination: destinationUIDs)
+    }
+
+    // MARK: \Recent
+
+    /// Gives the calling session the \Recent messages of a mailbox (RFC 3501 §2.3.2): the UIDs
+    /// that arrived since the last session claimed them. Later sessions see them as not recent.
+    public func claimRecent(in mailbox: MailboxID) throws -> ClosedRange<UInt32>? {
+        let claimed: ClosedRange<UInt32>? = try withDatabase {
+            try db.transaction {
+                let box = try mailboxLocked(id: mailbox)
+                let first = try recentBoundaryLocked(mailbox)
+                let next = Int64(box.uidNext.rawValue)
+                guard next > first else { return nil }
+                try db.statement("UPDATE mailbox SET first_recent_uid = ?, recent = 0 WHERE id = ?").bind(.int(next), .int(mailbox)).run()
+                return box.recent > 0 ? UInt32(first)...UInt32(next - 1) : nil
+            }
+        }
+        return claimed
+    }
+}
+
+/// A message parsed and hashed before it joins a group commit.
+struct PreparedMessage {
+    var message: NewMessage
+    var parsed: ParsedMessage
+    var hash: UInt64
+    var internalDate: Int64
+}

@@ -1,0 +1,219 @@
+import Foundation
+
+/// One account's mail: its index (`index.sqlite`, WAL) and its segment files. Every
+/// mailbox operation goes through here. Thread-safe: calls are serialized on one
+/// connection, and appends from many threads share commits (see `GroupCommit`).
+public final class Account: @unchecked Sendable {
+    public let id: String
+    public let root: String
+    let db: Database
+    let segments: SegmentFiles
+    let lock = NSLock()
+    let hub = ChangeHub()
+    lazy var committer = GroupCommit(account: self)
+    /// Largest size a segment grows to before the next one is started.
+    var segmentLimit: Int64 = 256 << 20
+    /// Quota in bytes; nil for none. Set by the directory when the account is opened.
+    public var quota: Int64? {
+        get { lock.withLock { quotaLocked } }
+        set { lock.withLock { quotaLocked = newValue } }
+    }
+    /// The quota, read and written only with `lock` held.
+    var quotaLocked: Int64?
+    private var lastDataVersion: Int64 = 0
+
+    static let schema: [String] = [
+        // Version 1.
+        """
+        CREATE TABLE mailbox(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            uidvalidity INTEGER NOT NULL,
+            uidnext INTEGER NOT NULL DEFAULT 1,
+            highestmodseq INTEGER NOT NULL DEFAULT 1,
+            messages INTEGER NOT NULL DEFAULT 0,
+            unseen INTEGER NOT NULL DEFAULT 0,
+            recent INTEGER NOT NULL DEFAULT 0,
+            first_recent_uid INTEGER NOT NULL DEFAULT 1,
+            size INTEGER NOT NULL DEFAULT 0,
+            special_use TEXT,
+            created INTEGER NOT NULL
+        );
+        CREATE TABLE segment(
+            id INTEGER PRIMARY KEY,
+            length INTEGER NOT NULL,          -- committed length; bytes beyond it are a torn tail
+            state INTEGER NOT NULL DEFAULT 0  -- 0 live, 1 being written by compaction, 2 retired
+        );
+        CREATE TABLE blob(
+            id INTEGER PRIMARY KEY,
+            segment INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            hash INTEGER NOT NULL,
+            refs INTEGER NOT NULL,
+            header_length INTEGER NOT NULL,
+            envelope TEXT NOT NULL,
+            bodystructure TEXT NOT NULL,
+            body TEXT NOT NULL,
+            structure BLOB NOT NULL,
+            sent_date INTEGER,
+            subject TEXT, from_ TEXT, to_ TEXT, cc TEXT,
+            message_id TEXT, in_reply_to TEXT, refs_header TEXT
+        );
+        CREATE INDEX blob_segment ON blob(segment);
+        CREATE TABLE message(
+            mailbox INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            blob INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            keywords TEXT,
+            modseq INTEGER NOT NULL,
+            internaldate INTEGER NOT NULL,
+            savedate INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY(mailbox, uid)
+        ) WITHOUT ROWID;
+        CREATE TABLE expunged(
+            mailbox INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            modseq INTEGER NOT NULL,
+            PRIMARY KEY(mailbox, uid)
+        ) WITHOUT ROWID;
+        CREATE TABLE subscription(name TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE counter(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+    ]
+
+    /// Opens (creating if needed) the account store in `root`, and recovers from any
+    /// interrupted write: torn segment tails are cut back, abandoned compaction output removed.
+    public init(id: String, root: String) throws {
+        self.id = id
+        self.root = root
+        try FileSystem.makeDirectory(root)
+        self.segments = try SegmentFiles(directory: root + "/blobs")
+        self.db = try Database(path: root + "/index.sqlite")
+        try db.configureForStore()
+        try Migrations.apply(Account.schema, to: db)
+        try recover()
+        lastDataVersion = try db.dataVersion()
+    }
+
+    /// Runs `body` with the connection to itself.
+    func withDatabase<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    func recover() throws {
+        try withDatabase {
+            let compacting = CompactionLock(root: root)
+            let mayRemoveBuilding = compacting.tryLock()
+            try db.transaction {
+                let s = try db.statement("SELECT id, length, state FROM segment")
+                var known: [Int64: (length: Int64, state: Int)] = [:]
+                while try s.step() { known[s.int64(0)] = (s.int64(1), s.int(2)) }
+                for (segment, info) in known {
+                    switch info.state {
+                    case 0:
+                        if let size = segments.size(of: segment), size > info.length {
+                            try segments.truncate(segment: segment, to: info.length)
+                        }
+                    case 1 where mayRemoveBuilding, 2:
+                        try segments.remove(segment: segment)
+                        try db.statement("DELETE FROM segment WHERE id = ?").bind(.int(segment)).run()
+                    default:
+                        break
+                    }
+                }
+                for segment in try segments.existing() where known[segment] == nil {
+                    try segments.remove(segment: segment)
+                }
+            }
+        }
+    }
+
+    /// Allocates a UIDVALIDITY that no earlier mailbox of this account had: the current
+    /// time in seconds, or one more than the last one given if the clock went back.
+    func nextUIDValidity() throws -> UInt32 {
+        let now = Int64(Date().timeIntervalSince1970) & 0xFFFF_FFFF
+        let last = try counter("uidvalidity")
+        let value = max(now, last + 1)
+        try setCounter("uidvalidity", value)
+        return UInt32(truncatingIfNeeded: value)
+    }
+
+    func counter(_ name: String) throws -> Int64 {
+        let s = try db.statement("SELECT value FROM counter WHERE name = ?").bind(.text(name))
+        return try s.step() ? s.int64(0) : 0
+    }
+
+    func setCounter(_ name: String, _ value: Int64) throws {
+        try db.statement("INSERT INTO counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+            .bind(.text(name), .int(value)).run()
+    }
+
+    /// Tells subscribers when another process (a `roost deliver`, another server) changed
+    /// this account. Servers call it about once a second per open account.
+    public func pollExternalChanges() {
+        let changed: Bool = withDatabase {
+            guard let version = try? db.dataVersion(), version != lastDataVersion else { return false }
+            lastDataVersion = version
+            return true
+        }
+        if changed { hub.publishToAll(.external) }
+    }
+
+    /// Total bytes of all messages in all mailboxes (what quota counts).
+    public func usage() throws -> Int64 {
+        try withDatabase { try usageLocked() }
+    }
+
+    func usageLocked() throws -> Int64 {
+        let s = try db.statement("SELECT coalesce(sum(size), 0) FROM mailbox")
+        _ = try s.step()
+        return s.int64(0)
+    }
+}
+
+/// Schema versions kept in `PRAGMA user_version`; each entry of a list is one step.
+enum Migrations {
+    static func apply(_ steps: [String], to db: Database) throws {
+        let s = try db.statement("PRAGMA user_version")
+        _ = try s.step()
+        let current = s.int(0)
+        s.reset()
+        guard current < steps.count else {
+            if current > steps.count {
+                throw StoreError.corrupted("\(db.path) has schema version \(current), newer than this roost (\(steps.count))")
+            }
+            return
+        }
+        try db.transaction {
+            for version in current..<steps.count {
+                try db.execute(steps[version])
+            }
+            try db.execute("PRAGMA user_version = \(steps.count)")
+        }
+    }
+}
+
+/// An exclusive advisory lock held by `roost compact` on an account, so that recovery
+/// in another process never removes the segment a live compaction is writing.
+/// Closing the descriptor (when the value goes away) releases the lock.
+final class CompactionLock {
+    let path: String
+    private let fd: Int32
+
+    init(root: String) {
+        path = root + "/compact.lock"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func tryLock() -> Bool { fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 }
+    func lock() throws {
+        guard fd >= 0, flock(fd, LOCK_EX) == 0 else { throw StoreError.io("cannot lock \(path): \(errnoText())") }
+    }
+}

@@ -1,0 +1,40 @@
+/// Validation and canonical form of personal mailbox names ("Sent", "Projects/2026").
+/// Names are only ever keys in the index, never file paths, but they are still held to
+/// rules a client and an administrator can rely on.
+public enum MailboxPath {
+    public static let separator: Character = "/"
+    public static let inbox = "INBOX"
+    static let maxLength = 1000
+    static let maxDepth = 40
+
+    /// The canonical spelling: INBOX (any case) as first level becomes "INBOX".
+    public static func canonical(_ name: String) throws -> String {
+        guard !name.isEmpty else { throw StoreError.invalidName("mailbox name is empty") }
+        guard name.utf8.count <= maxLength else { throw StoreError.invalidName("mailbox name is too long") }
+        var levels = name.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        guard levels.count <= maxDepth else { throw StoreError.invalidName("mailbox name is nested too deeply") }
+        for level in levels {
+            guard !level.isEmpty else { throw StoreError.invalidName("mailbox name has an empty level") }
+            guard level != "." && level != ".." else { throw StoreError.invalidName("mailbox name has a '\(level)' level") }
+            guard !level.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                throw StoreError.invalidName("mailbox name contains a control character")
+            }
+        }
+        guard !levels[0].hasPrefix("~") else { throw StoreError.invalidName("mailbox names starting with '~' name other users' mailboxes") }
+        if levels[0].uppercased() == inbox { levels[0] = inbox }
+        return levels.joined(separator: String(separator))
+    }
+
+    public static func isInbox(_ canonicalName: String) -> Bool { canonicalName == inbox }
+
+    /// The names of all ancestors, outermost first: "a/b/c" -> ["a", "a/b"].
+    public static func ancestors(of name: String) -> [String] {
+        var result: [String] = []
+        var index = name.startIndex
+        while let slash = name[index...].firstIndex(of: separator) {
+            result.append(String(name[..<slash]))
+            index = name.index(after: slash)
+        }
+        return result
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only segment files of one account (`blobs/<n>.seg`). Message bytes are
+/// written here before the index row that points at them is committed; a segment is
+/// never rewritten in place, only replaced whole by compaction.
+final class SegmentFiles {
+    let directory: String
+    private var readers: [Int64: Int32] = [:]
+    private let lock = NSLock()
+    static let chunkSize = 64 * 1024
+
+    init(directory: String) throws {
+        self.directory = directory
+        try FileSystem.makeDirectory(directory)
+    }
+
+    deinit {
+        for fd in readers.values { close(fd) }
+    }
+
+    func path(_ segment: Int64) -> String { "\(directory)/\(segment).seg" }
+
+    /// Segment numbers of the files present on disk.
+    func existing() throws -> [Int64] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name in
+            guard name.hasSuffix(".seg") else { return nil }
+            return Int64(name.dropLast(4))
+        }
+    }
+
+    /// Writes `pieces` one after another from `offset` of `segment`, first cutting away
+    /// anything beyond `offset` (the torn tail of a writer that died before its commit),
+    /// and returns once the bytes are on disk.
+    func write(segment: Int64, at offset: Int64, pieces: [UnsafeRawBufferPointer]) throws {
+        try write(segment: segment, at: offset, pieces: pieces, sync: true)
+    }
+
+    /// Like `write`, without waiting for the disk; `sync(segment:)` does that later.
+    func append(segment: Int64, at offset: Int64, _ bytes: UnsafeRawBufferPointer) throws {
+        try write(segment: segment, at: offset, pieces: [bytes], sync: false)
+    }
+
+    func sync(segment: Int64) throws {
+        let fd = open(path(segment), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("cannot open \(path(segment)): \(errnoText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StoreError.io("cannot sync \(path(segment)): \(errnoText())") }
+        try FileSystem.syncDirectory(directory)
+    }
+
+    private func write(segment: Int64, at offset: Int64, pieces: [UnsafeRawBufferPointer], sync: Bool) throws {
+        let path = self.path(segment)
+        let created = access(path, F_OK) != 0
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.io("cannot open \(path): \(errnoText())") }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(offset)) == 0 else { throw StoreError.io("cannot truncate \(path): \(errnoText())") }
+        var position = off_t(offset)
+        for piece in pieces where piece.count > 0 {
+            var done = 0
+            while done < piece.count {
+                let n = pwrite(fd, piece.baseAddress! + done, piece.count - done, position)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StoreError.io("cannot write \(path): \(errnoText())")
+                }
+                done += n
+                position += off_t(n)
+            }
+        }
+        guard sync else { return }
+        guard fdatasync(fd) == 0 else { throw StoreError.io("cannot sync \(path): \(errnoText())") }
+        if created { try FileSystem.syncDirectory(directory) }
+    }
+
+    /// Cuts a segment back to its committed length (recovery of a torn tail).
+    func truncate(segment: Int64, to length: Int64) throws {
+        let path = self.path(segment)
+        guard Glibc.truncate(path, off_t(length)) == 0 || errno == ENOENT else {
+            throw StoreError.io("cannot truncate \(path): \(errnoText())")
+        }
+    }
+
+    func size(of segment: Int64) -> Int64? {
+        var st = stat()
+        guard stat(path(segment), &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
+    func remove(segment: Int64) throws {
+        forget(segment)
+        if unlink(path(segment)) != 0 && errno != ENOENT {
+            throw StoreError.io("cannot remove \(path(segment)): \(errnoText())")
+        }
+    }
+
+    private func forget(_ segment: Int64) {
+        lock.lock()
+        if let fd = readers.removeValue(forKey: segment) { close(fd) }
+        lock.unlock()
+    }
+
+    private func reader(_ segment: Int64) throws -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let fd = readers[segment] { return fd }
+        let fd = open(path(segment), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw SegmentMissing() }
+            throw StoreError.io("cannot open \(path(segment)): \(errnoText())")
+        }
+        readers[segment] = fd
+        return fd
+    }
+
+    struct SegmentMissing: Error {}
+
+    /// Streams `length` bytes from `offset` in chunks of at most `chunkSize`.
+    func read(segment: Int64, offset: Int64, length: Int, chunk: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = try reader(segment)
+        let size = min(length, SegmentFiles.chunkSize)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        var done = 0
+        while done < length {
+            let want = min(size, length - done)
+            let n = pread(fd, buffer.baseAddress!, want, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("cannot read \(path(segment)): \(errnoText())")
+            }
+            if n == 0 { throw StoreError.corrupted("segment \(segment) ends before offset \(offset + Int64(done)) (message bytes missing)") }
+            try chunk(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            done += n
+        }
+    }
+}
+
+enum FileSystem {
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError.io("cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Makes a directory entry (a new or removed file) durable.
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("cannot open directory \(path): \(errnoText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StoreError.io("cannot sync directory \(path): \(errnoText())") }
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}
+
+func errnoText() -> String { String(cString: strerror(errno)) }

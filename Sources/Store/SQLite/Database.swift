@@ -1,0 +1,168 @@
+import CSQLite
+import Foundation
+
+/// A thin wrapper over one SQLite connection: prepared statements through the C API,
+/// nothing hidden. Not thread-safe by itself; its owner serializes access.
+final class Database {
+    let handle: OpaquePointer
+    let path: String
+    private var cache: [String: Statement] = [:]
+
+    init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError.io("cannot open \(path): \(message)")
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// WAL with a full sync at every commit: an acknowledged change survives power loss.
+    func configureForStore() throws {
+        try execute("PRAGMA journal_mode=WAL")
+        try execute("PRAGMA synchronous=FULL")
+        try execute("PRAGMA foreign_keys=ON")
+        try execute("PRAGMA temp_store=MEMORY")
+    }
+
+    func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw StoreError.database(code: rc, message: "\(message) (in: \(sql.prefix(80)))")
+        }
+    }
+
+    /// A cached prepared statement, reset and with bindings cleared.
+    func statement(_ sql: String) throws -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        let s = try Statement(database: self, sql: sql)
+        cache[sql] = s
+        return s
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back if it throws.
+    /// IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Increments whenever another connection commits a change to the file.
+    func dataVersion() throws -> Int64 {
+        let s = try statement("PRAGMA data_version")
+        _ = try s.step()
+        return s.int64(0)
+    }
+
+    func error(_ rc: Int32) -> StoreError {
+        .database(code: rc, message: String(cString: sqlite3_errmsg(handle)))
+    }
+}
+
+final class Statement {
+    let pointer: OpaquePointer
+    unowned let database: Database
+
+    init(database: Database, sql: String) throws {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StoreError.database(code: rc, message: "\(String(cString: sqlite3_errmsg(database.handle))) (in: \(sql.prefix(120)))")
+        }
+        self.pointer = stmt
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(pointer) }
+
+    func reset() {
+        sqlite3_reset(pointer)
+        sqlite3_clear_bindings(pointer)
+    }
+
+    @discardableResult
+    func bind(_ values: SQLValue...) -> Statement {
+        for (i, v) in values.enumerated() { bind(v, at: Int32(i + 1)) }
+        return self
+    }
+
+    func bind(_ value: SQLValue, at index: Int32) {
+        switch value {
+        case .null: sqlite3_bind_null(pointer, index)
+        case .int(let v): sqlite3_bind_int64(pointer, index, v)
+        case .text(let v): sqlite3_bind_text(pointer, index, v, -1, roost_sqlite_transient())
+        case .blob(let v):
+            v.withUnsafeBytes { raw in
+                _ = sqlite3_bind_blob(pointer, index, raw.baseAddress, Int32(raw.count), roost_sqlite_transient())
+            }
+        }
+    }
+
+    /// Steps once; true when a row is available.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(pointer)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(rc)
+        }
+    }
+
+    /// Steps to completion, for statements that return no rows.
+    func run() throws {
+        while try step() {}
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(pointer, column) }
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(pointer, column)) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(pointer, column) == SQLITE_NULL }
+
+    func text(_ column: Int32) -> String? {
+        guard let c = sqlite3_column_text(pointer, column) else { return nil }
+        return String(cString: c)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(pointer, column))
+        guard count > 0, let p = sqlite3_column_blob(pointer, column) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: p, count: count))
+    }
+}
+
+enum SQLValue {
+    case null
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    static func int(_ v: Int) -> SQLValue { .int(Int64(v)) }
+    static func optionalText(_ v: String?) -> SQLValue { v.map { .text($0) } ?? .null }
+    static func optionalInt(_ v: Int64?) -> SQLValue { v.map { .int($0) } ?? .null }
+}

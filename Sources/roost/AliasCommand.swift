@@ -1,0 +1,148 @@
+import ArgumentParser
+import Store
+
+struct AliasCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alias", abstract: "Aliases: other addresses of an account.",
+        subcommands: [Address.self])
+
+    struct Address: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Address aliases: mail and logins for name@domain reach an account.",
+            subcommands: [Add.self, Remove.self, List.self])
+    }
+
+    struct Add: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Make ALIAS another address of ACCOUNT.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The alias, name@domain.") var alias: String
+        @Argument(help: "The account, name@domain.") var account: String
+
+        func run(store: Store) throws {
+            let a = try accountName(alias), target = try accountName(account)
+            try store.directory.addAddressAlias(a, for: target)
+            print("\(a) is now an alias of \(target)")
+        }
+    }
+
+    struct Remove: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an address alias.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The alias, name@domain.") var alias: String
+
+        func run(store: Store) throws {
+            let a = try accountName(alias)
+            try store.directory.removeAddressAlias(a)
+            print("alias \(a) removed")
+        }
+    }
+
+    struct List: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "List address aliases.")
+        @OptionGroup var options: DataOptions
+
+        func run(store: Store) throws {
+            for (alias, account) in try store.directory.addressAliases() { print("\(alias)\t\(account)") }
+        }
+    }
+}
+
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Router records: name@domain -> address applies before accounts; *@domain -> address catches unknown names ('*' in the target is the name).",
+        subcommands: [Add.self, Remove.self, List.self])
+
+    struct Add: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or replace a router record.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "name@domain or *@domain") var pattern: String
+        @Argument(help: "The address it goes to.") var target: String
+
+        func run(store: Store) throws {
+            try store.directory.addRoute(pattern, to: target)
+            print("\(pattern.lowercased()) -> \(target.lowercased())")
+        }
+    }
+
+    struct Remove: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a router record.")
+        @OptionGroup var options: DataOptions
+        @Argument var pattern: String
+
+        func run(store: Store) throws {
+            try store.directory.removeRoute(pattern)
+            print("route \(pattern.lowercased()) removed")
+        }
+    }
+
+    struct List: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "List router records.")
+        @OptionGroup var options: DataOptions
+
+        func run(store: Store) throws {
+            for r in try store.directory.routes() { print("\(r.pattern)\t\(r.target)") }
+        }
+    }
+}
+
+struct MailboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mailbox", abstract: "An account's mailboxes.",
+        subcommands: [List.self, Create.self, Delete.self, Rename.self])
+
+    struct List: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "List an account's mailboxes with their counters.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "name@domain") var account: String
+
+        func run(store: Store) throws {
+            let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+            print("NAME\tMESSAGES\tUNSEEN\tSIZE\tUIDVALIDITY\tUIDNEXT\tSPECIAL-USE")
+            for m in try a.mailboxes() {
+                print("\(m.name)\t\(m.messages)\t\(m.unseen)\t\(m.size)\t\(m.uidValidity)\t\(m.uidNext)\t\(m.specialUse ?? "")")
+            }
+        }
+    }
+
+    struct Create: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a mailbox.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "name@domain") var account: String
+        @Argument(help: "The mailbox name, levels separated by '/'.") var name: String
+        @Option(help: "An RFC 6154 attribute such as \\Archive.") var specialUse: String?
+
+        func run(store: Store) throws {
+            let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+            let m = try a.createMailbox(name, specialUse: specialUse)
+            print("mailbox \(m.name) created")
+        }
+    }
+
+    struct Delete: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a mailbox and its messages.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "name@domain") var account: String
+        @Argument var name: String
+
+        func run(store: Store) throws {
+            let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+            try a.deleteMailbox(name)
+            print("mailbox \(name) deleted")
+        }
+    }
+
+    struct Rename: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a mailbox with its children.")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "name@domain") var account: String
+        @Argument var old: String
+        @Argument var new: String
+
+        func run(store: Store) throws {
+            let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+            try a.renameMailbox(old, to: new)
+            print("mailbox \(old) renamed to \(new)")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct DeliverCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Deliver one message from standard input (a local delivery agent).",
+        discussion: """
+            Exit codes follow sysexits(3), as mail transfer agents expect: 0 delivered, 64 usage, \
+            65 empty or unusable message, 67 unknown recipient, 73 over quota, 75 temporary failure (retry later).
+            """)
+    @OptionGroup var options: DataOptions
+    @Option(help: "The recipient: name@domain, an alias, or name+detail@domain.") var to: String
+    @Option(help: "The mailbox to deliver into (default: the address detail's mailbox if it exists, else INBOX).")
+    var mailbox: String?
+
+    func run(store: Store) throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        var bytes = [UInt8](input)
+        // A leading mbox "From " envelope line (from a pipe transport) is not part of the message.
+        if bytes.starts(with: Array("From ".utf8)), let eol = bytes.firstIndex(of: 10) {
+            bytes.removeSubrange(0...eol)
+        }
+        bytes = LineEnds.crlf(bytes)
+        guard !bytes.isEmpty else { throw Failure(message: "the message is empty", code: 65) }
+        guard let resolution = try store.directory.resolve(Address(to)) else {
+            throw Failure(message: "unknown recipient \(to)", code: 67)
+        }
+        let account = try store.account(resolution.account)
+        let target = [mailbox, resolution.detail].compactMap { $0 }.first { name in
+            (try? account.mailbox(named: name)) != nil
+        } ?? MailboxPath.inbox
+        let box = try account.mailbox(named: target)
+        let result = try account.append([NewMessage(bytes: bytes)], to: box.id)
+        print("delivered to \(resolution.account.name) \(box.name) uid \(result.uids[0])")
+    }
+}
+
+struct CheckCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Verify the store: message bytes against their hashes, counters against a recount, no reused UIDs.",
+        discussion: "Exits 0 when everything is sound, 1 with a report of each problem otherwise.")
+    @OptionGroup var options: DataOptions
+    @Argument(help: "Only this account (name@domain).") var account: String?
+
+    func run(store: Store) throws {
+        let records = try account.map { [try store.directory.requireAccount(try accountName($0))] } ?? store.directory.accounts()
+        var problems = 0
+        for record in records {
+            let report = try store.account(record).check()
+            for p in report.problems { print("\(record.name): \(p)") }
+            problems += report.problems.count
+            print("\(record.name): \(report.messages) messages, \(report.blobs) stored bodies, \(formatBytes(report.bytes)): \(report.isClean ? "ok" : "\(report.problems.count) problem(s)")")
+        }
+        if account == nil {
+            for orphan in try store.orphanFolders() {
+                print("accounts/\(orphan): folder of no account (left by an interrupted removal)")
+                problems += 1
+            }
+        }
+        if problems > 0 { throw Failure(message: "\(problems) problem(s) found", code: 1) }
+    }
+}
+
+struct CompactCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Reclaim the space of expunged messages by rewriting segment files; safe to interrupt.")
+    @OptionGroup var options: DataOptions
+    @Argument(help: "Only this account (name@domain).") var account: String?
+
+    func run(store: Store) throws {
+        let records = try account.map { [try store.directory.requireAccount(try accountName($0))] } ?? store.directory.accounts()
+        for record in records {
+            let r = try store.account(record).compact()
+            print("\(record.name): \(r.segmentsRewritten) segment(s) rewritten, \(formatBytes(r.bytesBefore)) -> \(formatBytes(r.bytesAfter))")
+        }
+    }
+}
+
+struct StatsCommand: StoreCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts and sizes: domains, accounts, mailboxes, messages, reclaimable space.")
+    @OptionGroup var options: DataOptions
+
+    func run(store: Store) throws {
+        let domains = try store.directory.domains()
+        let accounts = try store.directory.accounts()
+        let total = try accounts.reduce(SpaceReport()) { $0 + (try store.account($1).space()) }
+        print("domains: \(domains.count)")
+        print("accounts: \(accounts.count)")
+        print("mailboxes: \(total.mailboxes)")
+        print("messages: \(total.messages)")
+        print("message bytes: \(total.messageBytes) (\(formatBytes(total.messageBytes)))")
+        print("segment files: \(total.segments), \(total.segmentBytes) bytes (\(formatBytes(total.segmentBytes)))")
+        print("reclaimable by compact: \(total.deadBytes) bytes (\(formatBytes(total.deadBytes)))")
+    }
+}

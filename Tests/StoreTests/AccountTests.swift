@@ -1,0 +1,289 @@
+import Foundation
+import Testing
+@testable import Store
+
+/// A small deterministic generator, so a failing sequence can be replayed by its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct MailboxTests {
+    @Test func createRenameDelete() throws {
+        let f = try Fixture()
+        let a = f.alice
+        #expect(try a.mailboxes().map(\.name) == ["Drafts", "INBOX", "Junk", "Sent", "Trash"])
+        #expect(try a.mailbox(named: "Sent").specialUse == "\\Sent")
+
+        let created = try a.createMailbox("Projects/2026/Q1")
+        #expect(created.name == "Projects/2026/Q1")
+        #expect(try a.mailboxes().map(\.name).contains("Projects/2026"), "ancestors are created")
+        #expect(throws: StoreError.alreadyExists("mailbox Projects/2026/Q1 already exists")) { try a.createMailbox("Projects/2026/Q1") }
+
+        let uidValidity = created.uidValidity
+        try a.renameMailbox("Projects", to: "Archive/Projects")
+        let names = try a.mailboxes().map(\.name)
+        #expect(names.contains("Archive/Projects/2026/Q1") && !names.contains("Projects"))
+        #expect(try a.mailbox(named: "Archive/Projects/2026/Q1").uidValidity == uidValidity, "rename keeps UIDVALIDITY")
+        #expect(throws: StoreError.self) { try a.renameMailbox("Archive", to: "Archive/Inner") }
+        #expect(throws: StoreError.self) { try a.renameMailbox("Sent", to: "Trash") }
+
+        try a.deleteMailbox("Archive/Projects/2026/Q1")
+        #expect(throws: StoreError.nonexistent("mailbox Archive/Projects/2026/Q1 does not exist")) { try a.mailbox(named: "Archive/Projects/2026/Q1") }
+        #expect(throws: StoreError.notPermitted("INBOX cannot be deleted")) { try a.deleteMailbox("inbox") }
+
+        let again = try a.createMailbox("Archive/Projects/2026/Q1")
+        #expect(again.uidValidity > uidValidity, "a re-created mailbox never repeats a UIDVALIDITY")
+    }
+
+    @Test func renameInboxMovesMessages() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        _ = try f.alice.append([NewMessage(bytes: message(1)), NewMessage(bytes: message(2))], to: inbox.id)
+        try f.alice.renameMailbox("INBOX", to: "Old")
+        #expect(try f.inbox().messages == 0)
+        let old = try f.alice.mailbox(named: "Old")
+        #expect(old.messages == 2)
+        #expect(try f.alice.check().isClean)
+    }
+
+    @Test func subscriptionsKeepForeignNames() throws {
+        let f = try Fixture()
+        try f.alice.subscribe("~marketing/announce")
+        try f.alice.unsubscribe("Junk")
+        #expect(try f.alice.subscriptions() == ["Drafts", "INBOX", "Sent", "Trash", "~marketing/announce"])
+    }
+}
+
+@Suite struct MessageTests {
+    @Test func appendReadAndCounters() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let bytes = message(1, size: 200_000)
+        let r = try f.alice.append([NewMessage(bytes: bytes, flags: Flags(system: [.seen], keywords: ["$Forwarded"]), internalDate: 1_700_000_000)], to: inbox.id)
+        #expect(r.uids == [UID(1)])
+        #expect(r.uidValidity == inbox.uidValidity)
+        let after = try f.inbox()
+        #expect(after.messages == 1 && after.unseen == 0 && after.recent == 1 && after.size == Int64(bytes.count))
+        #expect(after.uidNext == UID(2))
+        #expect(after.highestModSeq > inbox.highestModSeq)
+
+        var records: [(MessageRecord, MessageDetails?)] = []
+        try f.alice.messages(in: inbox.id, uids: UIDSet([UID(1)]), details: true) { records.append(($0, $1)) }
+        #expect(records.count == 1)
+        let (record, details) = records[0]
+        #expect(record.flags == Flags(system: [.seen], keywords: ["$Forwarded"]))
+        #expect(record.internalDate == 1_700_000_000)
+        #expect(record.size == bytes.count)
+        #expect(details?.hash == XXHash64.hash(bytes))
+
+        var chunks = 0
+        var read: [UInt8] = []
+        try f.alice.read(blob: record.blob) { chunks += 1; read.append(contentsOf: $0) }
+        #expect(read == bytes)
+        #expect(chunks > 1, "large bodies stream in chunks")
+        #expect(try f.alice.bytes(blob: record.blob, range: 6..<12) == Array(bytes[6..<12]))
+    }
+
+    @Test func copyMoveShareBytes() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox(), trash = try f.alice.mailbox(named: "Trash")
+        _ = try f.alice.append((1...5).map { NewMessage(bytes: message($0)) }, to: inbox.id)
+        let copied = try f.alice.copy(UIDSet(ranges: [2...3]), from: inbox.id, to: trash.id)
+        #expect(copied.source == [UID(2), UID(3)] && copied.destination == [UID(1), UID(2)])
+        #expect(copied.uidValidity == trash.uidValidity)
+        let moved = try f.alice.move(UIDSet(ranges: [4...5]), from: inbox.id, to: trash.id)
+        #expect(moved.destination == [UID(3), UID(4)])
+        #expect(try f.alice.uids(in: inbox.id) == [UID(1), UID(2), UID(3)])
+        #expect(try f.alice.uids(in: trash.id) == [UID(1), UID(2), UID(3), UID(4)])
+        let space = try f.alice.space()
+        #expect(space.segmentBytes == (1...5).reduce(Int64(0)) { $0 + Int64(message($1).count) }, "copies add no bytes")
+        #expect(try f.alice.check().isClean)
+    }
+
+    @Test func storeFlagsWithUnchangedSince() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        _ = try f.alice.append((1...3).map { NewMessage(bytes: message($0)) }, to: inbox.id)
+        let first = try f.alice.store(UIDSet(ranges: [1...2]), in: inbox.id, .add, Flags(system: [.seen]))
+        #expect(first.updated.map(\.uid) == [UID(1), UID(2)])
+        #expect(try f.inbox().unseen == 1)
+        let modseq = first.updated[0].modSeq
+        let noChange = try f.alice.store(UIDSet(ranges: [1...2]), in: inbox.id, .add, Flags(system: [.seen]))
+        #expect(noChange.updated.isEmpty, "setting a flag already set changes nothing")
+        _ = try f.alice.store(UIDSet([UID(1)]), in: inbox.id, .add, Flags(system: [.flagged]))
+        let guarded = try f.alice.store(UIDSet(ranges: [1...3]), in: inbox.id, .remove, Flags(system: [.seen]), unchangedSince: modseq)
+        #expect(guarded.modified == UIDSet([UID(1)]))
+        #expect(guarded.updated.map(\.uid) == [UID(2)])
+        #expect(try f.inbox().unseen == 2)
+    }
+
+    @Test func expungeLeavesTombstonesAndCompactReclaims() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        _ = try f.alice.append((1...20).map { NewMessage(bytes: message($0, size: 5000)) }, to: inbox.id)
+        _ = try f.alice.store(UIDSet(ranges: [1...15]), in: inbox.id, .add, Flags(system: [.deleted]))
+        let gone = try f.alice.expunge(in: inbox.id)
+        #expect(gone.count == 15)
+        #expect(try f.inbox().messages == 5)
+        let before = try f.alice.space()
+        #expect(before.deadBytes > 0)
+        let report = try f.alice.compact()
+        #expect(report.segmentsRewritten >= 1)
+        let after = try f.alice.space()
+        #expect(after.deadBytes == 0)
+        #expect(after.segmentBytes < before.segmentBytes)
+        #expect(try f.alice.check().isClean)
+        for uid in 16...20 {
+            var blob: Int64 = 0
+            try f.alice.messages(in: inbox.id, uids: UIDSet([UID(UInt32(uid))])) { r, _ in blob = r.blob }
+            #expect(try f.alice.bytes(blob: blob) == message(uid, size: 5000))
+        }
+        // Appends after compaction still land and stay readable.
+        let r = try f.alice.append([NewMessage(bytes: message(21))], to: inbox.id)
+        #expect(r.uids == [UID(21)], "UIDs keep growing after expunge and compaction")
+        #expect(try f.alice.check().isClean)
+    }
+
+    @Test func quotaRefusesAppendAndCopy() throws {
+        let f = try Fixture()
+        f.alice.quota = 10_000
+        let inbox = try f.inbox()
+        _ = try f.alice.append([NewMessage(bytes: message(1, size: 6000))], to: inbox.id)
+        #expect(throws: StoreError.overQuota("mailbox storage quota exceeded")) {
+            try f.alice.append([NewMessage(bytes: message(2, size: 6000))], to: inbox.id)
+        }
+        #expect(throws: StoreError.overQuota("mailbox storage quota exceeded")) {
+            try f.alice.copy(UIDSet([UID(1)]), from: inbox.id, to: inbox.id)
+        }
+        #expect(try f.inbox().messages == 1)
+        #expect(try f.alice.check().isClean)
+    }
+
+    @Test func recentIsClaimedOnce() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        _ = try f.alice.append((1...3).map { NewMessage(bytes: message($0)) }, to: inbox.id)
+        #expect(try f.alice.claimRecent(in: inbox.id) == 1...3)
+        #expect(try f.alice.claimRecent(in: inbox.id) == nil)
+        #expect(try f.inbox().recent == 0)
+        _ = try f.alice.append([NewMessage(bytes: message(4))], to: inbox.id)
+        #expect(try f.inbox().recent == 1)
+        #expect(try f.alice.check().isClean)
+    }
+
+    @Test func changesReachSubscribers() async throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let stream = f.alice.changes(of: inbox.id)
+        _ = try f.alice.append([NewMessage(bytes: message(1))], to: inbox.id)
+        _ = try f.alice.store(UIDSet([UID(1)]), in: inbox.id, .add, Flags(system: [.deleted]))
+        _ = try f.alice.expunge(in: inbox.id)
+        var seen: [MailboxChange] = []
+        for await change in stream {
+            seen.append(change)
+            if seen.count == 3 { break }
+        }
+        #expect(seen[0] == .appended([UID(1)]))
+        if case .flags(let updates) = seen[1] { #expect(updates.map(\.uid) == [UID(1)]) } else { Issue.record("expected flags, got \(seen[1])") }
+        #expect(seen[2] == .expunged([UID(1)]))
+    }
+
+    @Test func concurrentAppendsShareCommits() async throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let account = f.alice
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<8 {
+                group.addTask {
+                    for i in 0..<25 { _ = try account.append([NewMessage(bytes: message(t * 100 + i))], to: inbox.id) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let uids = try account.uids(in: inbox.id)
+        #expect(uids.count == 200)
+        #expect(Set(uids).count == 200)
+        #expect(try account.check().isClean)
+    }
+}
+
+/// Random sequences of append, copy, move, store and expunge, checked after every step
+/// against a model and against the store's own recount.
+@Suite struct RandomOperationTests {
+    struct ModelMessage: Equatable { var flags: Flags; var bytes: [UInt8] }
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func sequencesKeepCountersTrue(seed: UInt64) throws {
+        var rng = SplitMix64(state: seed)
+        let f = try Fixture()
+        let a = f.alice
+        let boxes = [try f.inbox(), try a.mailbox(named: "Sent"), try a.createMailbox("Work")]
+        var model: [MailboxID: [UID: ModelMessage]] = Dictionary(uniqueKeysWithValues: boxes.map { ($0.id, [:]) })
+        var next = 0
+        func randomSubset(_ box: MailboxID) -> UIDSet {
+            UIDSet(model[box]!.keys.filter { _ in Bool.random(using: &rng) })
+        }
+        for step in 0..<60 {
+            let box = boxes.randomElement(using: &rng)!.id
+            let other = boxes.randomElement(using: &rng)!.id
+            switch Int.random(in: 0..<6, using: &rng) {
+            case 0, 1:
+                let count = Int.random(in: 1...4, using: &rng)
+                let new = (0..<count).map { _ -> NewMessage in
+                    next += 1
+                    let flags = Flags(system: SystemFlags(rawValue: Int.random(in: 0..<32, using: &rng)), keywords: Bool.random(using: &rng) ? ["$Junk"] : [])
+                    return NewMessage(bytes: message(next, size: Int.random(in: 0..<3000, using: &rng)), flags: flags)
+                }
+                let r = try a.append(new, to: box)
+                for (uid, m) in zip(r.uids, new) { model[box]![uid] = ModelMessage(flags: m.flags, bytes: m.bytes) }
+            case 2:
+                let set = randomSubset(box)
+                let r = try a.copy(set, from: box, to: other)
+                for (s, d) in zip(r.source, r.destination) { model[other]![d] = model[box]![s] }
+            case 3:
+                let set = randomSubset(box)
+                let r = try a.move(set, from: box, to: other)
+                let moving = r.source.map { model[box]![$0]! }
+                for s in r.source { model[box]![s] = nil }
+                for (d, m) in zip(r.destination, moving) { model[other]![d] = m }
+            case 4:
+                let set = randomSubset(box)
+                let op: Flags.Operation = [.add, .remove, .replace].randomElement(using: &rng)!
+                let change = Flags(system: SystemFlags(rawValue: Int.random(in: 0..<32, using: &rng)), keywords: Bool.random(using: &rng) ? ["Work"] : [])
+                _ = try a.store(set, in: box, op, change)
+                for uid in set { model[box]![uid]!.flags = model[box]![uid]!.flags.applying(op, change) }
+            default:
+                let removed = try a.expunge(in: box)
+                let expected = model[box]!.filter { $0.value.flags.system.contains(.deleted) }.map(\.key).sorted()
+                #expect(removed == expected, "step \(step)")
+                for uid in removed { model[box]![uid] = nil }
+            }
+            let report = try a.check()
+            #expect(report.isClean, "seed \(seed) step \(step): \(report.problems)")
+            for status in try a.mailboxes() where model[status.id] != nil {
+                let m = model[status.id]!
+                #expect(status.messages == m.count, "seed \(seed) step \(step)")
+                #expect(status.unseen == m.values.filter { !$0.flags.system.contains(.seen) }.count)
+                #expect(status.size == m.values.reduce(0) { $0 + Int64($1.bytes.count) })
+                var stored: [UID: Flags] = [:]
+                try a.messages(in: status.id, uids: UIDSet(ranges: [1...UInt32.max])) { r, _ in stored[r.uid] = r.flags }
+                #expect(stored == m.mapValues(\.flags), "seed \(seed) step \(step)")
+            }
+        }
+        // Every surviving message still has its own bytes.
+        for (box, messages) in model {
+            try a.messages(in: box, uids: UIDSet(messages.keys)) { r, _ in
+                #expect(r.size == messages[r.uid]!.bytes.count)
+            }
+        }
+        #expect(try a.compact().bytesAfter == (try a.space()).segmentBytes)
+        #expect(try a.check().isClean)
+    }
+}

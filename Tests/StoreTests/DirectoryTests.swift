@@ -1,0 +1,146 @@
+import Testing
+@testable import Store
+
+@Suite struct DirectoryTests {
+    @Test func domainsAliasesAndMain() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        let d = store.directory
+        #expect(try d.addDomain("Example.COM").isMain, "the first domain is the main one")
+        #expect(try !d.addDomain("client2.com").isMain)
+        try d.addDomainAlias("client2.net", for: "client2.com")
+        #expect(try d.domain("client2.net")?.name == "client2.com")
+        #expect(throws: StoreError.self) { try d.addDomain("client2.net") }
+        #expect(throws: StoreError.self) { try d.addDomain("bad_domain") }
+        try d.setMainDomain("client2.com")
+        #expect(try d.mainDomain()?.name == "client2.com")
+        #expect(try d.domains().map(\.name) == ["client2.com", "example.com"])
+    }
+
+    @Test func resolvesLoginsAndDeliveries() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        let d = store.directory
+        _ = try d.addDomain("example.com", main: true)
+        _ = try d.addDomain("client2.com")
+        try d.addDomainAlias("client2.net", for: "client2.com")
+        let info1 = try store.createAccount(try AccountName(parsing: "info@example.com"), passwordHash: try Password.hash("a"))
+        let info2 = try store.createAccount(try AccountName(parsing: "info@client2.com"), passwordHash: try Password.hash("b"))
+        try d.bind(address: "192.0.2.2", to: "client2.com")
+
+        #expect(try d.resolve(Address("info"))?.account == info1, "bare names take the main domain")
+        #expect(try d.resolve(Address("info"), localAddress: "192.0.2.2")?.account == info2, "or the domain bound to the local address")
+        #expect(try d.resolve(Address("info%client2.com"))?.account == info2)
+        #expect(try d.resolve(Address("INFO@Client2.NET"))?.account == info2, "domain aliases and case")
+        #expect(try d.resolve(Address("<info+Lists@example.com>")) == Resolution(account: info1, detail: "Lists"))
+        #expect(try d.resolve(Address("nobody@example.com")) == nil)
+        #expect(try d.resolve(Address("info@nowhere.org")) == nil)
+
+        try d.addAddressAlias(try AccountName(parsing: "sales@example.com"), for: try AccountName(parsing: "info@example.com"))
+        #expect(try d.resolve(Address("sales@example.com"))?.account == info1)
+        try d.addRoute("*@client2.com", to: "info@client2.com")
+        #expect(try d.resolve(Address("anyone@client2.com"))?.account == info2, "wildcard routes catch unknown names")
+        try d.addRoute("info@example.com", to: "info@client2.com")
+        #expect(try d.resolve(Address("info@example.com"))?.account == info2, "exact routes apply before accounts")
+        try d.addRoute("loop@example.com", to: "loop2@example.com")
+        try d.addRoute("loop2@example.com", to: "loop@example.com")
+        #expect(try d.resolve(Address("loop@example.com")) == nil, "a routing loop resolves to nothing")
+    }
+
+    @Test func accountsRenameRemoveAndRights() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        let d = store.directory
+        _ = try d.addDomain("example.com")
+        let bob = try AccountName(parsing: "bob@example.com")
+        let record = try store.createAccount(bob, passwordHash: try Password.hash("pw"), quota: 1 << 20)
+        #expect(record.quota == 1 << 20)
+        #expect(throws: StoreError.alreadyExists("account bob@example.com already exists")) {
+            try store.createAccount(bob, passwordHash: try Password.hash("pw"))
+        }
+        try d.grant(bob, .allAccounts)
+        try d.grant(bob, .canAccessMailboxes)
+        #expect(try d.grants(of: record.id) == [AdminGrant(right: .allAccounts, domain: nil), AdminGrant(right: .canAccessMailboxes, domain: "example.com")])
+        try d.revoke(bob, .allAccounts)
+        #expect(throws: StoreError.self) { try d.revoke(bob, .allAccounts) }
+
+        let robert = try AccountName(parsing: "robert@example.com")
+        try d.renameAccount(bob, to: robert)
+        #expect(try d.account(named: robert)?.id == record.id, "rename keeps the id and so the files")
+        #expect(try d.account(named: bob) == nil)
+        #expect(throws: StoreError.self) { try d.removeDomain("example.com") }
+
+        let folder = store.accountRoot(record.id)
+        #expect(FileSystem.exists(folder))
+        try store.removeAccount(robert)
+        #expect(!FileSystem.exists(folder), "remove keeps nothing behind")
+        #expect(try d.accounts().isEmpty)
+        try d.removeDomain("example.com")
+        #expect(try d.domains().isEmpty)
+    }
+
+    @Test func templatesShapeNewAccounts() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        _ = try store.directory.addDomain("example.com")
+        let template = AccountTemplate(
+            mailboxes: [.init(name: "INBOX"), .init(name: "Archive", specialUse: "\\Archive"), .init(name: "Lists/Swift")],
+            subscriptions: ["INBOX", "~marketing/announce"], quota: 5 << 20)
+        try store.directory.setTemplate(template, for: "example.com")
+        #expect(try store.directory.template(for: "example.com") == template)
+        let record = try store.createAccount(try AccountName(parsing: "carol@example.com"), passwordHash: try Password.hash("pw"))
+        #expect(record.quota == 5 << 20)
+        let account = try store.account(record)
+        #expect(try account.mailboxes().map(\.name) == ["Archive", "INBOX", "Lists", "Lists/Swift"])
+        #expect(try account.mailbox(named: "Archive").specialUse == "\\Archive")
+        #expect(try account.subscriptions() == ["INBOX", "~marketing/announce"])
+    }
+}
+
+@Suite struct RecoveryTests {
+    @Test func tornTailIsCutAndIgnored() throws {
+        let dir = TemporaryDirectory()
+        var id = ""
+        do {
+            let store = try Store(root: dir.path)
+            _ = try store.directory.addDomain("example.com")
+            let record = try store.createAccount(try AccountName(parsing: "a@example.com"), passwordHash: try Password.hash("pw"))
+            id = record.id
+            let account = try store.account(record)
+            _ = try account.append([NewMessage(bytes: message(1))], to: try account.mailbox(named: "INBOX").id)
+        }
+        // A writer that died after writing bytes but before its index commit.
+        let segment = "\(dir.path)/accounts/\(id)/blobs/1.seg"
+        let good = try #require(FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int)
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        handle.seekToEndOfFile()
+        handle.write(Data(repeating: 0x41, count: 12345))
+        handle.closeFile()
+        // An abandoned compaction output and a stray file.
+        FileManager.default.createFile(atPath: "\(dir.path)/accounts/\(id)/blobs/9.seg", contents: Data([1, 2, 3]))
+
+        let store = try Store(root: dir.path)
+        let account = try store.account(try #require(try store.directory.account(id: id)))
+        #expect(try FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int == good)
+        #expect(!FileSystem.exists("\(dir.path)/accounts/\(id)/blobs/9.seg"))
+        #expect(try account.check().isClean)
+        let r = try account.append([NewMessage(bytes: message(2))], to: try account.mailbox(named: "INBOX").id)
+        #expect(r.uids == [UID(2)])
+        #expect(try account.check().isClean)
+    }
+
+    @Test func checkFindsDamagedBytes() throws {
+        let f = try Fixture()
+        _ = try f.alice.append([NewMessage(bytes: message(1)), NewMessage(bytes: message(2))], to: try f.inbox().id)
+        let segment = "\(f.alice.root)/blobs/1.seg"
+        let handle = try #require(FileHandle(forUpdatingAtPath: segment))
+        handle.seek(toFileOffset: 10)
+        handle.write(Data("X".utf8))
+        handle.closeFile()
+        let report = try f.alice.check()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.contains("do not match their hash") == true)
+    }
+}
+
+import Foundation

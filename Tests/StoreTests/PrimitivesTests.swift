@@ -1,0 +1,101 @@
+import Testing
+@testable import Store
+
+@Suite struct XXHash64Tests {
+    // Reference values from the xxHash reference implementation (Python's xxhash package).
+    @Test(arguments: [
+        ("", 0xef46_db37_51d8_e999 as UInt64),
+        ("abc", 0x44bc_2cf5_ad77_0999),
+    ])
+    func knownVectors(input: String, expected: UInt64) {
+        #expect(XXHash64.hash(Array(input.utf8)) == expected)
+    }
+
+    @Test func longInputAndStreamingAgree() {
+        let bytes = (0..<3).flatMap { _ in (0..<256).map { UInt8($0) } } + Array("xyz".utf8)
+        #expect(XXHash64.hash(bytes) == 0xe921_a1b4_5bd7_79f8)
+        for split in [1, 7, 31, 32, 33, 500] {
+            var h = XXHash64()
+            bytes[..<split].withUnsafeBytes { h.update($0) }
+            bytes[split...].withUnsafeBytes { h.update($0) }
+            #expect(h.finalize() == 0xe921_a1b4_5bd7_79f8)
+        }
+    }
+}
+
+@Suite struct UIDSetTests {
+    @Test func mergesAdjacentAndOverlapping() {
+        var s = UIDSet()
+        for u: UInt32 in [5, 1, 2, 3, 9, 10, 4, 20] { s.insert(UID(u)) }
+        #expect(s.description == "1:5,9:10,20")
+        s.insert(6...19)
+        #expect(s.description == "1:20")
+        #expect(s.count == 20)
+    }
+
+    @Test func containsAndIterates() {
+        let s = UIDSet(ranges: [7...9, 1...2, 4294967295...4294967295])
+        #expect(s.contains(UID(8)) && s.contains(UID(1)) && s.contains(UID(4294967295)))
+        #expect(!s.contains(UID(3)) && !s.contains(UID(10)))
+        #expect(Array(s).map(\.rawValue) == [1, 2, 7, 8, 9, 4294967295])
+    }
+}
+
+@Suite struct MailboxPathTests {
+    @Test(arguments: [("inbox", "INBOX"), ("Inbox/Lists", "INBOX/Lists"), ("Sent", "Sent"), ("a/b/c", "a/b/c"), ("Entwürfe", "Entwürfe")])
+    func canonicalNames(input: String, expected: String) throws {
+        #expect(try MailboxPath.canonical(input) == expected)
+    }
+
+    @Test(arguments: ["", "/a", "a/", "a//b", "../x", "a/../b", "a/./b", "~bob/INBOX", "a\u{0}b", "a\nb", String(repeating: "x", count: 1001)])
+    func refusedNames(input: String) {
+        #expect(throws: StoreError.self) { try MailboxPath.canonical(input) }
+    }
+}
+
+@Suite struct FlagsTests {
+    @Test func operations() {
+        let f = Flags(system: [.seen], keywords: ["$Label1", "Work"])
+        let added = f.applying(.add, Flags(system: [.flagged], keywords: ["work", "Home"]))
+        #expect(added.system == [.seen, .flagged])
+        #expect(added.keywords == ["$Label1", "Home", "Work"])
+        let removed = added.applying(.remove, Flags(system: [.seen], keywords: ["WORK"]))
+        #expect(removed.system == [.flagged])
+        #expect(removed.keywords == ["$Label1", "Home"])
+        #expect(removed.applying(.replace, Flags(system: [.draft])) == Flags(system: [.draft]))
+    }
+
+    @Test func systemFlagNames() {
+        #expect(SystemFlags(name: "\\SEEN") == .seen)
+        #expect(SystemFlags(name: "\\Recent") == nil)
+    }
+}
+
+@Suite struct LineEndsTests {
+    @Test(arguments: [("a\nb\n", "a\r\nb\r\n"), ("a\r\nb", "a\r\nb"), ("\n", "\r\n"), ("a\rb\n", "a\rb\r\n"), ("", "")])
+    func crlf(input: String, expected: String) {
+        #expect(LineEnds.crlf(Array(input.utf8)) == Array(expected.utf8))
+    }
+}
+
+@Suite struct PasswordTests {
+    @Test func hashAndVerify() throws {
+        let h = try Password.hash("correct horse")
+        #expect(h.hasPrefix("$6$"))
+        #expect(Password.verify("correct horse", against: h))
+        #expect(!Password.verify("correct horsf", against: h))
+        #expect(!Password.verify("", against: h))
+        #expect(try Password.hash("correct horse") != h, "each hash has its own salt")
+    }
+
+    @Test func importsDovecotSchemes() throws {
+        let h = try Password.hash("pw")
+        #expect(try Password.importing("{SHA512-CRYPT}" + h) == h)
+        #expect(try Password.importing(h) == h)
+        let fromPlain = try Password.importing("{PLAIN}pw")
+        #expect(fromPlain.hasPrefix("$6$") && Password.verify("pw", against: fromPlain))
+        #expect(throws: StoreError.self) { try Password.importing("{SSHA}abcdef") }
+        #expect(throws: StoreError.self) { try Password.importing("plaintext") }
+        #expect(!Password.verify("pw", against: "{PLAIN}pw"))
+    }
+}
