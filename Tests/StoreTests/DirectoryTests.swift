@@ -117,7 +117,7 @@ import Testing
         handle.write(Data(repeating: 0x41, count: 12345))
         handle.closeFile()
         // An abandoned compaction output and a stray file.
-        FileManager.default.createFile(atPath: "\(dir.path)/accounts/\(id)/blobs/9.seg", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: "\(dir.path)/accounts/\(id)/blobs/9.seg", contents: Data([1, 2, 3]))
 
         let store = try Store(root: dir.path)
         let account = try store.account(try #require(try store.directory.account(id: id)))

@@ -68,8 +68,8 @@ extension Account {
             return (rows, lengths)
         }
         for (segment, length) in segmentLengths {
-            let size = segments.size(of: segment) ?? -1
-            if size < length { report.problems.append("segment \(segment): file holds \(max(size, 0)) bytes, index expects \(length)") }
+            let size = segments.size(of: segment) ?? 0  // a new segment's file appears with its first write
+            if size < length { report.problems.append("segment \(segment): file holds \(size) bytes, index expects \(length)") }
         }
         for b in blobs {
             report.blobs += 1

@@ -1,0 +1,144 @@
+import Foundation
+import Store
+import Testing
+
+@Suite struct CommandTests {
+    /// The operator's script from the foundation issue, line for line.
+    @Test func scriptedSetup() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        var r = try roost.run("domain add example.com --main")
+        #expect(r.code == 0 && r.out == "domain example.com added (main)\n")
+        r = try roost.run("account add alice@example.com --password-stdin", input: "secret\n")
+        #expect(r.code == 0 && r.out == "account alice@example.com added\n")
+        r = try roost.run("account add boss@example.com --password-stdin", input: "boss\n")
+        r = try roost.run("admin grant boss@example.com all-accounts")
+        #expect(r.code == 0 && r.out == "boss@example.com holds all-accounts\n")
+        r = try roost.run("admin grant boss@example.com can-access-mailboxes")
+        #expect(r.code == 0 && r.out == "boss@example.com holds can-access-mailboxes in example.com\n")
+        r = try roost.run("deliver --to alice@example.com", input: "From: bob@example.org\nSubject: hello\n\nHi Alice\n")
+        #expect(r.code == 0 && r.out == "delivered to alice@example.com INBOX uid 1\n")
+        r = try roost.run("check")
+        #expect(r.code == 0)
+        #expect(r.out.contains("alice@example.com: 1 messages, 1 stored bodies, 51 B: ok"))
+        r = try roost.run("admin list")
+        #expect(r.out == "boss@example.com\tall-accounts\nboss@example.com\tcan-access-mailboxes\texample.com\n")
+
+        // The store holds the message with CRLF line ends and the password verifies.
+        let store = try Store(root: dir.path)
+        let record = try #require(try store.directory.account(named: try AccountName(parsing: "alice@example.com")))
+        #expect(Password.verify("secret", against: record.passwordHash))
+        let account = try store.account(record)
+        var blob: Int64 = 0
+        try account.messages(in: try account.mailbox(named: "INBOX").id, uids: UIDSet([UID(1)])) { m, _ in blob = m.blob }
+        #expect(String(decoding: try account.bytes(blob: blob), as: UTF8.self) == "From: bob@example.org\r\nSubject: hello\r\n\r\nHi Alice\r\n")
+    }
+
+    @Test func dataFlagWorksLikeTheEnvironment() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        #expect(try roost.run(["domain", "add", "example.org"], useFlag: true).code == 0)
+        #expect(try roost.run("domain list").out == "example.org (main)\n")
+    }
+
+    /// Each failure is one line on stderr and a sysexits code; nothing is changed by it.
+    @Test(arguments: [
+        ("domain add bad_domain", "", 64, "roost: 'bad_domain' is not a valid domain name\n"),
+        ("account add carol --password-stdin", "pw\n", 64, "roost: 'carol' needs a domain: name@domain\n"),
+        ("account add carol@nowhere.org --password-stdin", "pw\n", 67, "roost: domain nowhere.org does not exist\n"),
+        ("account add carol@example.com", "", 64, "roost: give the password with --password-stdin or --password-hash\n"),
+        ("account add carol@example.com --password-stdin", "", 64, "roost: no password on standard input\n"),
+        ("account add alice@example.com --password-stdin", "pw\n", 1, "roost: account alice@example.com already exists\n"),
+        ("account add carol@example.com --password-hash {SSHA}xyz", "", 64, "roost: password scheme {SSHA} is not supported (use a crypt scheme such as {SHA512-CRYPT})\n"),
+        ("account remove nobody@example.com", "", 67, "roost: account nobody@example.com does not exist\n"),
+        ("admin grant alice@example.com root", "", 64, "roost: 'root' is not a right: use all-accounts or can-access-mailboxes\n"),
+        ("deliver --to nobody@example.com", "Subject: x\n\nx\n", 67, "roost: unknown recipient nobody@example.com\n"),
+        ("deliver --to alice@example.com", "", 65, "roost: the message is empty\n"),
+        ("domain remove example.com", "", 1, "roost: domain example.com still has 1 account(s); remove them first\n"),
+        ("mailbox create alice@example.com ../etc", "", 64, "roost: mailbox name has a '..' level\n"),
+        ("mailbox delete alice@example.com INBOX", "", 1, "roost: INBOX cannot be deleted\n"),
+    ] as [(String, String, Int32, String)])
+    func errors(command: String, input: String, code: Int32, message: String) throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "secret\n")
+        let before = try roost.run("mailbox list alice@example.com").out
+        let r = try roost.run(command, input: input)
+        #expect(r.code == code)
+        #expect(r.err == message)
+        #expect(r.out.isEmpty)
+        #expect(try roost.run("mailbox list alice@example.com").out == before)
+        #expect(try roost.run("check").code == 0)
+    }
+
+    @Test func deliverChoosesMailbox() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        try roost.run("mailbox create alice@example.com Lists")
+        try roost.run("alias address add info@example.com alice@example.com")
+        var r = try roost.run("deliver --to alice+Lists@example.com", input: "Subject: a\n\na\n")
+        #expect(r.out == "delivered to alice@example.com Lists uid 1\n")
+        r = try roost.run("deliver --to alice+nothing@example.com", input: "Subject: b\n\nb\n")
+        #expect(r.out == "delivered to alice@example.com INBOX uid 1\n")
+        r = try roost.run("deliver --to info@example.com --mailbox Sent", input: "From sender@example.org Sat Nov 21 10:00:00 2026\nSubject: c\n\nc\n")
+        #expect(r.out == "delivered to alice@example.com Sent uid 1\n")
+        r = try roost.run("mailbox list alice@example.com")
+        #expect(r.out.contains("Sent\t1\t1\t17\t"), "the mbox From_ line is not stored: \(r.out)")
+    }
+
+    @Test func renameAndRemoveAccounts() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add bob@example.com --password-stdin --quota 10M", input: "pw\n")
+        try roost.run("deliver --to bob@example.com", input: "Subject: x\n\nx\n")
+        var r = try roost.run("account rename bob@example.com robert@example.com")
+        #expect(r.code == 0 && r.out == "account bob@example.com renamed to robert@example.com\n")
+        r = try roost.run("account list")
+        #expect(r.out == "robert@example.com\t17 B of 10.0 MiB\n")
+        #expect(try roost.run("deliver --to robert@example.com", input: "Subject: y\n\ny\n").code == 0)
+        r = try roost.run("account remove robert@example.com")
+        #expect(r.code == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/accounts").isEmpty)
+        #expect(try roost.run("account list").out.isEmpty)
+    }
+
+    @Test func checkReportsDamageAndCompactReclaims() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        for i in 1...10 { try roost.run("deliver --to alice@example.com", input: "Subject: \(i)\n\n" + String(repeating: "line \(i)\n", count: 500)) }
+        do {
+            let store = try Store(root: dir.path)
+            let account = try store.account(try #require(try store.directory.account(named: try AccountName(parsing: "alice@example.com"))))
+            let inbox = try account.mailbox(named: "INBOX")
+            _ = try account.store(UIDSet(ranges: [1...5]), in: inbox.id, .add, Flags(system: [.deleted]))
+            #expect(try account.expunge(in: inbox.id).count == 5)
+        }
+        var r = try roost.run("stats")
+        #expect(r.out.contains("messages: 5\n"))
+        #expect(!r.out.contains("reclaimable by compact: 0 bytes"))
+        r = try roost.run("compact")
+        #expect(r.code == 0 && r.out.contains("1 segment(s) rewritten"))
+        r = try roost.run("stats")
+        #expect(r.out.contains("reclaimable by compact: 0 bytes"))
+        #expect(try roost.run("check").code == 0)
+
+        // Damage one byte of a stored message: check reports it and fails.
+        let accounts = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/accounts")
+        let blobs = dir.path + "/accounts/\(accounts[0])/blobs"
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: blobs).first { $0.hasSuffix(".seg") && (try? FileManager.default.attributesOfItem(atPath: blobs + "/" + $0)[.size] as? Int ?? 0) ?? 0 > 0 })
+        let handle = try #require(FileHandle(forUpdatingAtPath: blobs + "/" + segment))
+        handle.seek(toFileOffset: 100)
+        handle.write(Data("#".utf8))
+        handle.closeFile()
+        r = try roost.run("check")
+        #expect(r.code == 1)
+        #expect(r.out.contains("do not match their hash"))
+        #expect(r.err == "roost: 1 problem(s) found\n")
+    }
+}

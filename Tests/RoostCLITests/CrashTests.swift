@@ -1,0 +1,78 @@
+import Foundation
+import Store
+import Testing
+
+/// Deliveries killed with SIGKILL at random moments: every delivery that reported success
+/// is stored exactly once with identical bytes, nothing half-written is visible, and
+/// `roost check` is clean afterwards.
+@Suite struct CrashTests {
+    @Test func killedDeliveriesLoseNothingAcknowledged() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+
+        var generator = SystemRandomNumberGenerator()
+        var sent: [String: [UInt8]] = [:]       // Message-ID -> bytes, for every attempt
+        var acknowledged: Set<String> = []
+        var killed = 0
+        for round in 0..<12 {
+            var running: [(id: String, process: Process, input: String)] = []
+            for slot in 0..<4 {
+                let id = "<r\(round)s\(slot)@crash.test>"
+                let lines = Int.random(in: 1_000...40_000, using: &generator)  // 80 KB to 3 MB
+                var text = "Message-ID: \(id)\r\nSubject: crash round \(round)\r\n\r\n"
+                text += String(repeating: "\(id) \(String(repeating: "z", count: 50))\r\n", count: lines)
+                let bytes = Array(text.utf8)
+                sent[id] = bytes
+                let input = NSTemporaryDirectory() + "roost-crash-" + UUID().uuidString
+                _ = FileManager.default.createFile(atPath: input, contents: Data(bytes))
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: CLI.binary)
+                p.arguments = ["deliver", "--to", "alice@example.com", "--data", dir.path]
+                p.standardInput = FileHandle(forReadingAtPath: input)
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                running.append((id, p, input))
+            }
+            usleep(UInt32.random(in: 0...120_000, using: &generator))
+            for r in running where Bool.random(using: &generator) {
+                if r.process.isRunning { kill(r.process.processIdentifier, SIGKILL) }
+            }
+            for r in running {
+                r.process.waitUntilExit()
+                if r.process.terminationReason == .exit && r.process.terminationStatus == 0 {
+                    acknowledged.insert(r.id)
+                } else {
+                    killed += 1
+                }
+                try? FileManager.default.removeItem(atPath: r.input)
+            }
+        }
+        #expect(!acknowledged.isEmpty)
+
+        let check = try roost.run("check")
+        #expect(check.code == 0, "\(check.out)")
+
+        let store = try Store(root: dir.path)
+        let account = try store.account(try #require(try store.directory.account(named: try AccountName(parsing: "alice@example.com"))))
+        let inbox = try account.mailbox(named: "INBOX")
+        var blobs: [Int64] = []
+        try account.messages(in: inbox.id, uids: UIDSet(ranges: [1...UInt32.max])) { m, _ in blobs.append(m.blob) }
+        var found: [String: Int] = [:]
+        for blob in blobs {
+            let bytes = try account.bytes(blob: blob)
+            let header = String(decoding: bytes.prefix(40), as: UTF8.self)
+            let id = try #require(sent.keys.first { header.hasPrefix("Message-ID: \($0)\r\n") }, "a stored message is one that was sent")
+            #expect(bytes == sent[id], "\(id) is stored byte for byte")
+            found[id, default: 0] += 1
+        }
+        for id in acknowledged { #expect(found[id] == 1, "acknowledged \(id) is stored exactly once") }
+        #expect(found.values.allSatisfy { $0 == 1 })
+        // Deliveries go on after the crashes.
+        #expect(try roost.run("deliver --to alice@example.com", input: "Subject: after\n\nok\n").code == 0)
+        #expect(try roost.run("check").code == 0)
+        print("crash test: \(acknowledged.count) acknowledged, \(killed) killed, \(found.count) stored")
+    }
+}
