@@ -144,3 +144,23 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct AuthenticationTests {
+    @Test func loginsByEveryName() throws {
+        let f = try Fixture()
+        _ = try f.store.directory.addDomain("client2.com")
+        try f.store.directory.addDomainAlias("client2.net", for: "client2.com")
+        let info2 = try f.store.createAccount(try AccountName(parsing: "info@client2.com"), passwordHash: try Password.hash("pw2"))
+        try f.store.directory.bind(address: "127.0.0.2", to: "client2.com")
+
+        #expect(f.store.authenticate(login: "alice", password: "secret")?.id == f.record.id)
+        #expect(f.store.authenticate(login: "Alice@Example.com", password: "secret")?.id == f.record.id)
+        #expect(f.store.authenticate(login: "info%client2.com", password: "pw2")?.id == info2.id)
+        #expect(f.store.authenticate(login: "info@client2.net", password: "pw2")?.id == info2.id)
+        #expect(f.store.authenticate(login: "info", password: "pw2", localAddress: "127.0.0.2")?.id == info2.id)
+        #expect(f.store.authenticate(login: "info", password: "pw2") == nil, "bare names take the main domain without a binding")
+        #expect(f.store.authenticate(login: "alice", password: "Secret") == nil)
+        #expect(f.store.authenticate(login: "nobody", password: "secret") == nil)
+        #expect(f.store.authenticate(login: "alice+x@example.com", password: "secret") == nil, "a detail is for delivery, not login")
+    }
+}
