@@ -10,6 +10,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -18,14 +22,40 @@ let package = Package(
             name: "Store",
             dependencies: ["CSQLite", "CCrypt"]
         ),
+        // Plumbing the protocol listeners share: configuration, listeners, TLS, login throttling.
+        .target(
+            name: "ServerCore",
+            dependencies: [
+                "Store",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "LMTPD",
+            dependencies: [
+                "Store", "ServerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "Store",
+                "Store", "ServerCore", "LMTPD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store"]),
+        // What wire tests share: temporary data directories, `roost serve` as a child, a socket client.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "LMTPDTests", dependencies: ["LMTPD", "Store", "TestSupport", "roost"]),
+        .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store", "TestSupport"]),
     ]
 )

@@ -3,7 +3,7 @@ import Foundation
 import Store
 
 @main
-struct Roost: ParsableCommand {
+struct Roost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "Roost mail store: domains, accounts, mailboxes and their messages in one data directory.",
@@ -11,6 +11,7 @@ struct Roost: ParsableCommand {
         subcommands: [
             DomainCommand.self, AccountCommand.self, AdminCommand.self, AliasCommand.self, RouteCommand.self,
             MailboxCommand.self, DeliverCommand.self, CheckCommand.self, CompactCommand.self, StatsCommand.self,
+            ServeCommand.self,
         ])
 }
 

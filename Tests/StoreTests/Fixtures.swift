@@ -1,17 +1,6 @@
 import Foundation
+import TestSupport
 @testable import Store
-
-/// A fresh data directory under /tmp, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "roost-test-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// A store with domain example.com and account alice@example.com.
 struct Fixture {

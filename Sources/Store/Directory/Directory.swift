@@ -14,6 +14,14 @@ public struct AccountRecord: Sendable, Equatable {
     /// Bytes; nil for no quota.
     public var quota: Int64?
     public var created: Int64
+
+    public init(id: String, name: AccountName, passwordHash: String, quota: Int64?, created: Int64) {
+        self.id = id
+        self.name = name
+        self.passwordHash = passwordHash
+        self.quota = quota
+        self.created = created
+    }
 }
 
 /// Administrator rights in the manner of CommuniGate Pro.

@@ -1,24 +1,26 @@
 import Foundation
 
 /// Runs the built `roost` binary, as an operator's script would.
-struct CLI {
-    struct Result {
-        var code: Int32
-        var out: String
-        var err: String
+public struct CLI {
+    public struct Result: Sendable {
+        public var code: Int32
+        public var out: String
+        public var err: String
     }
 
     /// The `roost` executable built beside this test bundle.
-    static let binary: String = {
+    public static let binary: String = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("roost").path
     }()
 
-    let data: String
+    public let data: String
+
+    public init(data: String) { self.data = data }
 
     /// `ROOST_DATA=data roost args...` with `input` on standard input.
     @discardableResult
-    func run(_ args: [String], input: [UInt8] = [], useFlag: Bool = false) throws -> Result {
+    public func run(_ args: [String], input: [UInt8] = [], useFlag: Bool = false) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = useFlag ? args + ["--data", data] : args
@@ -40,16 +42,16 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ command: String, input: String = "") throws -> Result {
+    public func run(_ command: String, input: String = "") throws -> Result {
         try run(command.split(separator: " ").map(String.init), input: Array(input.utf8))
     }
 }
 
 /// A fresh data directory under /tmp, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
 
-    init() {
+    public init() {
         path = NSTemporaryDirectory() + "roost-cli-" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

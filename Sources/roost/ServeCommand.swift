@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import LMTPD
+import Logging
+import NIOCore
+import NIOPosix
+import ServerCore
+import ServiceLifecycle
+import Store
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server.",
+        discussion: """
+            Listeners come from --config FILE and the flags; a listener not named is not opened. \
+            With none named at all, roost serves a demo: it creates domain example.com and account \
+            demo@example.com (password demo) if the data directory has no domain, and listens on \
+            loopback ports it prints. SIGTERM or SIGINT stop it gracefully.
+            """)
+
+    @Option(help: ArgumentHelp("The data directory (default: the configuration's, $ROOST_DATA, else ./roost-data).", valueName: "dir"))
+    var data: String?
+    @Option(help: "A configuration file of key = value lines (see README).") var config: String?
+    @Option(help: ArgumentHelp("An LMTP listener: address:port or unix:/path (repeatable).", valueName: "address"))
+    var lmtp: [String] = []
+
+    func run() async throws {
+        do {
+            try await serve()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("roost: \(error.description)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("roost: \(error)\n".utf8))
+            throw ExitCode(75)
+        } catch let error as IOError {
+            FileHandle.standardError.write(Data("roost: \(error.description)\n".utf8))
+            throw ExitCode(71)  // EX_OSERR: a port taken, a socket path not writable
+        }
+    }
+
+    private func serve() async throws {
+        var settings = try config.map { try ServerConfiguration(file: $0) } ?? ServerConfiguration()
+        if let data {
+            settings.data = data
+        } else if config == nil, let env = ProcessInfo.processInfo.environment["ROOST_DATA"], !env.isEmpty {
+            settings.data = env
+        }
+        for address in lmtp { try settings.set("lmtp", address) }
+        let demo = !settings.hasListeners
+        if demo { try settings.set("lmtp", "127.0.0.1:2424") }
+
+        let store = try Store(root: settings.data)
+        if demo { try DemoSetup.prepare(store) }
+        var logger = Logger(label: "roost")
+        logger.logLevel = .info
+        let server = RoostServer(store: store, settings: settings, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// A fresh data directory gets something to log in to.
+enum DemoSetup {
+    static func prepare(_ store: Store) throws {
+        guard try store.directory.domains().isEmpty else { return }
+        _ = try store.directory.addDomain("example.com", main: true)
+        try store.createAccount(try AccountName(parsing: "demo@example.com"), passwordHash: try Password.hash("demo"))
+        FileHandle.standardOutput.write(Data("demo: created domain example.com and account demo@example.com with password 'demo'\n".utf8))
+    }
+}
+
+/// All listeners as one service: binds them, says where they listen, and on graceful
+/// shutdown stops accepting and closes them.
+struct RoostServer: Service {
+    let store: Store
+    let settings: ServerConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let pool = BlockingPool(threads: settings.storeThreads)
+        var channels: [(String, Channel)] = []
+        do {
+            for c in try await LMTPServer.bind(settings.lmtp, store: store, pool: pool, group: group, configuration: settings, logger: logger) {
+                channels.append(("lmtp", c))
+            }
+        } catch {
+            for (_, c) in channels { try? await c.close() }
+            try? await pool.shutdown()
+            throw error
+        }
+        var lines = ["roost serving data directory \(settings.data)"]
+        for (kind, channel) in channels {
+            lines.append("\(kind) listening on \(Self.describe(channel.localAddress))")
+        }
+        announce(lines)
+        let listening = channels
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { tasks in
+                for (_, channel) in listening {
+                    tasks.addTask { try? await channel.closeFuture.get() }
+                }
+            }
+        } onGracefulShutdown: {
+            for (_, channel) in listening { channel.close(promise: nil) }
+        }
+        try? await pool.shutdown()
+        announce(["roost stopped"])
+    }
+
+    /// Prints straight to the file descriptor, so scripts and tests reading a pipe see it at once.
+    private func announce(_ lines: [String]) {
+        FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+    }
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?" }
+        switch address {
+        case .unixDomainSocket: return "unix:\(address.pathname ?? "?")"
+        default:
+            let host = address.ipAddress ?? "?"
+            return host.contains(":") ? "[\(host)]:\(address.port ?? 0)" : "\(host):\(address.port ?? 0)"
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// LMTP against a real `roost serve`, byte for byte.
+@Suite struct LMTPWireTests {
+    final class Server: @unchecked Sendable {
+        let directory = TemporaryDirectory()
+        let server: ServerProcess
+        let store: Store
+
+        init(configuration: String? = nil) throws {
+            let roost = CLI(data: directory.path)
+            try roost.run("domain add example.com --main")
+            try roost.run("account add bob@example.com --password-stdin", input: "pw\n")
+            try roost.run("account add carol@example.com --password-stdin --quota 1K", input: "pw\n")
+            try roost.run("mailbox create bob@example.com Lists")
+            var arguments = ["--lmtp", "127.0.0.1:0"]
+            if let configuration {
+                let path = directory.path + "/roost.conf"
+                try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+                arguments += ["--config", path]
+            }
+            server = try ServerProcess(data: directory.path, arguments: arguments)
+            store = try Store(root: directory.path)
+        }
+
+        func connect() throws -> WireClient {
+            let c = try WireClient(port: server.port("lmtp"))
+            #expect(try c.readLine().hasSuffix(" LMTP Roost ready"))
+            return c
+        }
+
+        /// The stored bytes of every message in a mailbox of an account.
+        func messages(_ account: String, _ mailbox: String = "INBOX") throws -> [String] {
+            let a = try store.account(try store.directory.requireAccount(try AccountName(parsing: account)))
+            var blobs: [Int64] = []
+            try a.messages(in: try a.mailbox(named: mailbox).id, uids: UIDSet(ranges: [1...UInt32.max])) { m, _ in blobs.append(m.blob) }
+            return try blobs.map { String(decoding: try a.bytes(blob: $0), as: UTF8.self) }
+        }
+    }
+
+    @Test func pipelinedMultiRecipientWithMixedResults() throws {
+        let s = try Server()
+        let c = try s.connect()
+        try c.send("LHLO client.example\r\nMAIL FROM:<sender@example.org> BODY=8BITMIME\r\nRCPT TO:<bob@example.com>\r\nRCPT TO:<nobody@example.com>\r\nRCPT TO:<bob+Lists@example.com>\r\nRCPT TO:<carol@example.com>\r\nDATA\r\n")
+        #expect(try c.readLine().hasPrefix("250-"))
+        #expect(try c.readLine() == "250-PIPELINING")
+        #expect(try c.readLine() == "250-ENHANCEDSTATUSCODES")
+        #expect(try c.readLine() == "250-8BITMIME")
+        #expect(try c.readLine() == "250 SIZE 52428800")
+        #expect(try c.readLine() == "250 2.1.0 OK")
+        #expect(try c.readLine() == "250 2.1.5 <bob@example.com> OK")
+        #expect(try c.readLine() == "550 5.1.1 <nobody@example.com> User unknown")
+        #expect(try c.readLine() == "250 2.1.5 <bob+Lists@example.com> OK")
+        #expect(try c.readLine() == "250 2.1.5 <carol@example.com> OK")
+        #expect(try c.readLine() == "354 Start mail input; end with <CRLF>.<CRLF>")
+        let big = String(repeating: "Grüße aus Köln, eine Zeile 8-Bit-Text.\r\n", count: 40)
+        try c.send("Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n..leading dot\r\n\(big).\r\n")
+        #expect(try c.readLine() == "250 2.0.0 <bob@example.com> Saved as UID 1 in INBOX")
+        #expect(try c.readLine() == "250 2.0.0 <bob+Lists@example.com> Saved as UID 1 in Lists")
+        #expect(try c.readLine() == "552 5.2.2 <carol@example.com> Mailbox is full", "carol's 1K quota cannot take the message")
+        try c.send("QUIT\r\n")
+        #expect(try c.readLine().hasPrefix("221 2.0.0 "))
+        #expect(try c.isClosed())
+
+        let expected = "Return-Path: <sender@example.org>\r\nDelivered-To: <bob@example.com>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n.leading dot\r\n\(big)"
+        #expect(try s.messages("bob@example.com") == [expected])
+        #expect(try s.messages("bob@example.com", "Lists") == [expected.replacingOccurrences(of: "Delivered-To: <bob@", with: "Delivered-To: <bob+Lists@")])
+        #expect(try s.messages("carol@example.com").isEmpty)
+    }
+
+    @Test func sizeLimitsAndBadInput() throws {
+        let s = try Server(configuration: "max_message_size = 2K\n")
+        let c = try s.connect()
+        try c.send("MAIL FROM:<a@example.org>\r\n")
+        #expect(try c.readLine() == "503 5.5.1 Say LHLO first")
+        try c.send("HELO me\r\n")
+        #expect(try c.readLine() == "500 5.5.1 This is LMTP: use LHLO, not HELO")
+        try c.send("LHLO me\r\n")
+        for _ in 0..<4 { _ = try c.readLine() }
+        #expect(try c.readLine() == "250 SIZE 2048")
+        try c.send("MAIL FROM:<a@example.org> SIZE=999999\r\n")
+        #expect(try c.readLine() == "552 5.3.4 Message too big (limit 2048 bytes)")
+        try c.send(String(repeating: "x", count: 10_000) + "\r\n")
+        #expect(try c.readLine() == "500 5.5.2 Line too long")
+        try c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+        #expect(try c.readLine() == "250 2.1.0 OK")
+        #expect(try c.readLine() == "250 2.1.5 <bob@example.com> OK")
+        #expect(try c.readLine().hasPrefix("354 "))
+        try c.send("Subject: big\r\n\r\n" + String(repeating: "0123456789\r\n", count: 400) + ".\r\n")
+        #expect(try c.readLine() == "552 5.3.4 Message too big (limit 2048 bytes)")
+        // The connection goes on: RSET, a good delivery.
+        try c.send("RSET\r\nMAIL FROM:<>\r\nRCPT TO:<BOB@Example.COM>\r\nDATA\r\nSubject: small\r\n\r\nok\r\n.\r\nNOOP\r\n")
+        #expect(try c.readLine() == "250 2.0.0 OK")
+        #expect(try c.readLine() == "250 2.1.0 OK")
+        #expect(try c.readLine() == "250 2.1.5 <BOB@Example.COM> OK")
+        #expect(try c.readLine().hasPrefix("354 "))
+        #expect(try c.readLine() == "250 2.0.0 <BOB@Example.COM> Saved as UID 1 in INBOX")
+        #expect(try c.readLine() == "250 2.0.0 OK")
+        #expect(try s.messages("bob@example.com").count == 1)
+    }
+
+    @Test func manyConnectionsDeliverConcurrently() async throws {
+        let s = try Server()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<8 {
+                group.addTask {
+                    let c = try s.connect()
+                    try c.send("LHLO c\r\n")
+                    for _ in 0..<5 { _ = try c.readLine() }
+                    for i in 0..<10 {
+                        try c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: \(n)-\(i)\r\n\r\nbody\r\n.\r\n")
+                        #expect(try c.readLine() == "250 2.1.0 OK")
+                        #expect(try c.readLine() == "250 2.1.5 <bob@example.com> OK")
+                        #expect(try c.readLine().hasPrefix("354 "))
+                        #expect(try c.readLine().hasPrefix("250 2.0.0 <bob@example.com> Saved as UID "))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try s.messages("bob@example.com")
+        #expect(stored.count == 80)
+        #expect(Set(stored).count == 80)
+        #expect(try CLI(data: s.directory.path).run("check").code == 0)
+    }
+
+    @Test func unixSocketListener() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add bob@example.com --password-stdin", input: "pw\n")
+        let socketPath = dir.path + "/lmtp.sock"
+        let server = try ServerProcess(data: dir.path, arguments: ["--lmtp", "unix:" + socketPath])
+        #expect(server.log.contains("lmtp listening on unix:\(socketPath)"))
+        #expect(FileManager.default.fileExists(atPath: socketPath))
+    }
+}

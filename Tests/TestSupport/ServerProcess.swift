@@ -1,0 +1,84 @@
+import Foundation
+
+/// A real `roost serve` on free loopback ports, for tests that talk to it on the wire.
+/// It is stopped (SIGTERM, then SIGKILL) when the value goes away.
+public final class ServerProcess: @unchecked Sendable {
+    public let data: String
+    public let process = Process()
+    private let output = Pipe()
+    private let lock = NSLock()
+    private var printed = ""
+    /// Listener kind ("lmtp", "imap" ...) to its bound port.
+    public private(set) var ports: [String: Int] = [:]
+
+    /// Starts the server with `arguments` (listener flags with port 0) on data directory `data`.
+    public init(data: String, arguments: [String]) throws {
+        self.data = data
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["serve", "--data", data] + arguments
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self, !chunk.isEmpty else { return }
+            self.lock.withLock { self.printed += String(decoding: chunk, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = lock.withLock { printed }
+            if let range = text.range(of: "roost serving data directory") {
+                // Listener lines follow the banner; wait for the line after the last of them.
+                let tail = text[range.upperBound...]
+                var found: [String: Int] = [:]
+                for line in tail.split(separator: "\n") {
+                    let words = line.split(separator: " ")
+                    guard words.count == 4, words[1] == "listening" else { continue }
+                    // A Unix socket listener has no port; it still counts as started.
+                    found[String(words[0])] = words[3].hasPrefix("unix:") ? 0 : words[3].split(separator: ":").last.flatMap { Int($0) }
+                }
+                let expected = arguments.filter { $0.hasPrefix("--") && $0 != "--config" && $0 != "--data" }.count
+                if found.count >= expected {
+                    ports = found
+                    return
+                }
+            }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        let text = lock.withLock { printed }
+        stop()
+        throw ServerError(description: "roost serve did not start: \(text)")
+    }
+
+    public var log: String { lock.withLock { printed } }
+
+    /// Graceful stop (SIGTERM), waiting for the exit; SIGKILL if that takes over 10 s.
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Sudden death, as in a power cut: nothing gets to run.
+    public func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+        output.fileHandleForReading.readabilityHandler = nil
+    }
+
+    public func port(_ kind: String) -> Int { ports[kind] ?? 0 }
+}
+
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+}
