@@ -31,6 +31,12 @@ public final class Store: @unchecked Sendable {
         return account
     }
 
+    /// Lets every open account with listeners check whether another process (a `roost
+    /// deliver`, a second server) changed it. Servers call this several times a second.
+    public func pollExternalChanges() {
+        for account in lock.withLock({ Array(open.values) }) { account.pollExternalChanges() }
+    }
+
     /// Creates an account from its domain's template: its folder, its mailboxes and
     /// subscriptions. `passwordHash` is a crypt(3) string (see `Password`).
     @discardableResult

@@ -76,6 +76,21 @@ extension Account {
         }
     }
 
+    /// Messages whose flags changed after `modSeq` (for a session catching up with another
+    /// process's changes, and for CONDSTORE).
+    public func flagChanges(in mailbox: MailboxID, since modSeq: ModSequence) throws -> [FlagUpdate] {
+        try withDatabase {
+            let s = try db.statement("SELECT uid, flags, keywords, modseq FROM message WHERE mailbox = ? AND modseq > ? ORDER BY uid")
+            s.bind(.int(mailbox), .int(Int64(modSeq.rawValue)))
+            var result: [FlagUpdate] = []
+            while try s.step() {
+                result.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: s.int64(0))), flags: Flags(system: s.int(1), stored: s.text(2)),
+                                         modSeq: ModSequence(UInt64(s.int64(3)))))
+            }
+            return result
+        }
+    }
+
     static let recordColumns = "m.uid, m.flags, m.keywords, m.modseq, m.internaldate, m.savedate, m.size, m.blob"
     static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header"
 

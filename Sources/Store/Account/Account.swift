@@ -156,6 +156,7 @@ public final class Account: @unchecked Sendable {
     /// Tells subscribers when another process (a `roost deliver`, another server) changed
     /// this account. Servers call it about once a second per open account.
     public func pollExternalChanges() {
+        guard hub.hasSubscribers else { return }
         let changed: Bool = withDatabase {
             guard let version = try? db.dataVersion(), version != lastDataVersion else { return false }
             lastDataVersion = version

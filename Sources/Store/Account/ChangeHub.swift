@@ -31,6 +31,8 @@ public final class ChangeHub: @unchecked Sendable {
         return stream
     }
 
+    var hasSubscribers: Bool { lock.withLock { !subscribers.isEmpty } }
+
     func publish(_ change: MailboxChange, to mailbox: MailboxID) {
         let targets = lock.withLock { subscribers[mailbox].map { Array($0.values) } ?? [] }
         for c in targets { c.yield(change) }

@@ -140,6 +140,21 @@ public struct UIDSet: Hashable, Sendable, Sequence, CustomStringConvertible {
         ranges = merged
     }
 
+    /// The set without `uid`.
+    public func subtracting(_ uid: UID) -> UIDSet {
+        guard contains(uid) else { return self }
+        var result = UIDSet()
+        for r in ranges {
+            if r.contains(uid.rawValue) {
+                if r.lowerBound < uid.rawValue { result.ranges.append(r.lowerBound...(uid.rawValue - 1)) }
+                if r.upperBound > uid.rawValue { result.ranges.append((uid.rawValue + 1)...r.upperBound) }
+            } else {
+                result.ranges.append(r)
+            }
+        }
+        return result
+    }
+
     public func contains(_ uid: UID) -> Bool {
         var lo = 0, hi = ranges.count - 1
         while lo <= hi {

@@ -1,0 +1,165 @@
+import Store
+
+/// What one session shows of its selected mailbox: the UIDs in sequence-number order as
+/// the client was told them, and the changes it has not been told yet. Changes wait here
+/// until the session may announce them (RFC 9051 §7.5.1: no EXPUNGE while answering a
+/// FETCH, STORE or SEARCH by sequence number).
+public struct SelectedMailbox: Sendable {
+    public let id: MailboxID
+    public let readOnly: Bool
+    public let uidValidity: UInt32
+    /// Announced UIDs, ascending; sequence number n is `uids[n - 1]`.
+    public private(set) var uids: [UID]
+    /// The highest mod-sequence this view reflects.
+    public private(set) var highestModSeq: ModSequence
+    /// Messages that are \Recent for this session (RFC 3501 §2.3.2).
+    public private(set) var recent: UIDSet
+
+    private var pendingNew: [UID] = []
+    private var pendingExpunged = Set<UID>()
+    private var pendingFlags: [UID: FlagUpdate] = [:]
+    /// Mod-sequences of flag changes this session made and already answered for.
+    private var ownModSeqs = Set<UInt64>()
+
+    public init(id: MailboxID, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence, recent: UIDSet) {
+        self.id = id
+        self.readOnly = readOnly
+        self.uidValidity = uidValidity
+        self.uids = uids
+        self.highestModSeq = highestModSeq
+        self.recent = recent
+    }
+
+    public var count: Int { uids.count }
+
+    /// The sequence number of a UID the client knows, or nil.
+    public func sequenceNumber(of uid: UID) -> Int? {
+        var lo = 0, hi = uids.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if uids[mid] == uid { return mid + 1 }
+            if uids[mid] < uid { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return nil
+    }
+
+    /// The index of the first UID not below `uid`.
+    public func lowerBound(_ uid: UID) -> Int {
+        var lo = 0, hi = uids.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if uids[mid] < uid { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Notes a change made by this session itself that it answers for directly.
+    public mutating func noteOwnFlagChange(_ modSeq: ModSequence) {
+        ownModSeqs.insert(modSeq.rawValue)
+        highestModSeq = max(highestModSeq, modSeq)
+    }
+
+    /// Queues a change from the store's notification stream.
+    public mutating func receive(_ change: MailboxChange) {
+        switch change {
+        case .appended(let new):
+            for uid in new where sequenceNumber(of: uid) == nil && !pendingNew.contains(uid) { pendingNew.append(uid) }
+        case .expunged(let gone):
+            for uid in gone {
+                if sequenceNumber(of: uid) != nil {
+                    pendingExpunged.insert(uid)
+                } else {
+                    pendingNew.removeAll { $0 == uid }
+                }
+                pendingFlags[uid] = nil
+            }
+        case .flags(let updates):
+            for u in updates {
+                highestModSeq = max(highestModSeq, u.modSeq)
+                if ownModSeqs.contains(u.modSeq.rawValue) { continue }
+                if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
+            }
+        case .renamed, .deleted, .external:
+            break
+        }
+    }
+
+    /// Queues what a fresh look at the store shows (after another process changed it):
+    /// the mailbox's UIDs now and the flag changes since this view's mod-sequence.
+    public mutating func resync(currentUIDs: [UID], flagChanges: [FlagUpdate], highestModSeq: ModSequence) {
+        let now = Set(currentUIDs)
+        for uid in uids where !now.contains(uid) { pendingExpunged.insert(uid) }
+        let lastKnown = uids.last ?? UID(0)
+        for uid in currentUIDs where uid > lastKnown && !pendingNew.contains(uid) { pendingNew.append(uid) }
+        receive(.flags(flagChanges))
+        self.highestModSeq = max(self.highestModSeq, highestModSeq)
+    }
+
+    public struct Announcement: Equatable, Sendable {
+        /// Sequence numbers to send as `* n EXPUNGE`, in the order to send them.
+        public var expunged: [Int] = []
+        /// The new EXISTS count, when it changed.
+        public var exists: Int?
+        public var recent: Int?
+        /// `* n FETCH (FLAGS ...)` to send: sequence number and the update.
+        public var flags: [(Int, FlagUpdate)] = []
+
+        public var isEmpty: Bool { expunged.isEmpty && exists == nil && flags.isEmpty }
+
+        public static func == (a: Announcement, b: Announcement) -> Bool {
+            a.expunged == b.expunged && a.exists == b.exists && a.recent == b.recent
+                && a.flags.map(\.0) == b.flags.map(\.0) && a.flags.map(\.1) == b.flags.map(\.1)
+        }
+    }
+
+    /// Takes the pending changes the session may announce now and applies them to the view.
+    /// Expunges wait when `allowExpunge` is false; so do new messages that would come
+    /// after a waiting expunge's renumbering.
+    public mutating func announce(allowExpunge: Bool, newRecent: UIDSet = UIDSet()) -> Announcement {
+        var a = Announcement()
+        if allowExpunge && !pendingExpunged.isEmpty {
+            var kept: [UID] = []
+            kept.reserveCapacity(uids.count)
+            var removed: [Int] = []
+            for (i, uid) in uids.enumerated() {
+                if pendingExpunged.contains(uid) { removed.append(i + 1) } else { kept.append(uid) }
+            }
+            // Highest first, so each number is right when the client reads it.
+            a.expunged = removed.reversed()
+            uids = kept
+            for uid in pendingExpunged { recent = recent.subtracting(uid) }
+            pendingExpunged.removeAll()
+        }
+        for (uid, update) in pendingFlags.sorted(by: { $0.key < $1.key }) {
+            if let seq = sequenceNumber(of: uid) { a.flags.append((seq, update)) }
+        }
+        pendingFlags.removeAll()
+        if !pendingNew.isEmpty {
+            let last = uids.last ?? UID(0)
+            let fresh = pendingNew.filter { $0 > last }.sorted()
+            uids.append(contentsOf: fresh)
+            pendingNew.removeAll()
+            if !fresh.isEmpty {
+                a.exists = uids.count
+                for uid in fresh where newRecent.contains(uid) { recent.insert(uid) }
+                a.recent = recent.count
+            }
+        }
+        return a
+    }
+
+    /// Removes messages this session expunged itself and answers for directly; returns
+    /// their sequence numbers, highest first.
+    public mutating func removeOwnExpunged(_ gone: [UID]) -> [Int] {
+        let set = Set(gone)
+        var kept: [UID] = []
+        var removed: [Int] = []
+        for (i, uid) in uids.enumerated() {
+            if set.contains(uid) { removed.append(i + 1) } else { kept.append(uid) }
+        }
+        uids = kept
+        pendingExpunged.subtract(set)
+        for uid in gone { recent = recent.subtracting(uid) }
+        return removed.reversed()
+    }
+}
