@@ -77,3 +77,69 @@ import Testing
         print("crash test: \(acknowledged.count) acknowledged, \(killed) killed, \(found.count) stored")
     }
 }
+
+/// `roost compact` killed at random moments: the store stays sound and every message that
+/// was not expunged keeps its bytes.
+@Suite struct CompactionCrashTests {
+    @Test func killedCompactionsLeaveASoundStore() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        let store = try Store(root: dir.path)
+        let account = try store.account(try #require(try store.directory.account(named: try AccountName(parsing: "alice@example.com"))))
+        let inbox = try account.mailbox(named: "INBOX").id
+        func body(_ n: Int) -> [UInt8] {
+            Array(("Message-ID: <\(n)@compact.test>\r\n\r\n" + String(repeating: "\(n) compact me\r\n", count: 4000)).utf8)
+        }
+        var generator = SystemRandomNumberGenerator()
+        var live = Set<Int>()
+        var next = 0
+        for round in 0..<6 {
+            // Add messages, expunge a random part of what is there, then compact and kill.
+            let added = (next..<(next + 40)).map { NewMessage(bytes: body($0)) }
+            _ = try account.append(added, to: inbox)
+            live.formUnion(next..<(next + 40))
+            next += 40
+            var uidOf: [Int: UID] = [:]
+            var blobs: [(UID, Int64)] = []
+            try account.messages(in: inbox, uids: UIDSet(ranges: [1...UInt32.max])) { m, _ in blobs.append((m.uid, m.blob)) }
+            for (uid, blob) in blobs {
+                let head = String(decoding: try account.bytes(blob: blob, range: 0..<40), as: UTF8.self)
+                if let n = Int(head.dropFirst("Message-ID: <".count).prefix { $0 != "@" }) { uidOf[n] = uid }
+            }
+            let doomed = live.filter { _ in Bool.random(using: &generator) }
+            _ = try account.store(UIDSet(doomed.compactMap { uidOf[$0] }), in: inbox, .add, Flags(system: [.deleted]))
+            _ = try account.expunge(in: inbox)
+            live.subtract(doomed)
+
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["compact", "--data", dir.path]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: 0...(round == 5 ? 3_000_000 : 60_000), using: &generator))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+
+            let check = try roost.run("check")
+            #expect(check.code == 0, "round \(round): \(check.out)")
+            var stored = Set<Int>()
+            var found: [(UID, Int64)] = []
+            try account.messages(in: inbox, uids: UIDSet(ranges: [1...UInt32.max])) { m, _ in found.append((m.uid, m.blob)) }
+            for (_, blob) in found {
+                let bytes = try account.bytes(blob: blob)
+                let head = String(decoding: bytes.prefix(40), as: UTF8.self)
+                let n = try #require(Int(head.dropFirst("Message-ID: <".count).prefix { $0 != "@" }))
+                #expect(bytes == body(n))
+                stored.insert(n)
+            }
+            #expect(stored == live, "round \(round)")
+        }
+        let final = try roost.run("compact")
+        #expect(final.code == 0)
+        #expect(try roost.run("stats").out.contains("reclaimable by compact: 0 bytes"))
+        #expect(try roost.run("check").code == 0)
+    }
+}

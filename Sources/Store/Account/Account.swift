@@ -96,12 +96,16 @@ public final class Account: @unchecked Sendable {
         try Migrations.apply(Account.schema, to: db)
         try recover()
         lastDataVersion = try db.dataVersion()
+        db.finishUse()
     }
 
     /// Runs `body` with the connection to itself.
     func withDatabase<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            db.finishUse()
+            lock.unlock()
+        }
         return try body()
     }
 

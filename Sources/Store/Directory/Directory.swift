@@ -112,11 +112,15 @@ public final class Directory: @unchecked Sendable {
         db = try Database(path: path)
         try db.configureForStore()
         try Migrations.apply(Directory.schema, to: db)
+        db.finishUse()
     }
 
     func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            db.finishUse()
+            lock.unlock()
+        }
         return try body()
     }
 

@@ -7,6 +7,10 @@ final class Database {
     let handle: OpaquePointer
     let path: String
     private var cache: [String: Statement] = [:]
+    /// Statements stepped since they were last reset. A statement left mid-result keeps a
+    /// read transaction open on an old snapshot, which would make this connection's next
+    /// write fail (SQLITE_BUSY_SNAPSHOT) and hide other processes' commits from it.
+    fileprivate var active: [Statement] = []
 
     init(path: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
@@ -57,6 +61,13 @@ final class Database {
         return s
     }
 
+    /// Resets every statement used since the last call, ending their read transactions.
+    /// Owners call it whenever they finish a piece of work on the connection.
+    func finishUse() {
+        for s in active { s.resetIfActive() }
+        active.removeAll(keepingCapacity: true)
+    }
+
     /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back if it throws.
     /// IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading.
     func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -89,6 +100,7 @@ final class Database {
 final class Statement {
     let pointer: OpaquePointer
     unowned let database: Database
+    private var stepped = false
 
     init(database: Database, sql: String) throws {
         var stmt: OpaquePointer?
@@ -105,6 +117,14 @@ final class Statement {
     func reset() {
         sqlite3_reset(pointer)
         sqlite3_clear_bindings(pointer)
+        stepped = false
+    }
+
+    fileprivate func resetIfActive() {
+        if stepped {
+            sqlite3_reset(pointer)
+            stepped = false
+        }
     }
 
     @discardableResult
@@ -127,6 +147,10 @@ final class Statement {
 
     /// Steps once; true when a row is available.
     func step() throws -> Bool {
+        if !stepped {
+            stepped = true
+            database.active.append(self)
+        }
         let rc = sqlite3_step(pointer)
         switch rc {
         case SQLITE_ROW: return true
