@@ -43,10 +43,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "POPD",
+            dependencies: [
+                "Store", "ServerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "Store", "ServerCore", "LMTPD",
+                "Store", "ServerCore", "LMTPD", "POPD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +66,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LMTPDTests", dependencies: ["LMTPD", "Store", "TestSupport", "roost"]),
+        .testTarget(name: "POPDTests", dependencies: ["POPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store", "TestSupport"]),
     ]
 )

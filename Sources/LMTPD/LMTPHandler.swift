@@ -16,12 +16,11 @@ final class LMTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private let delivery: Delivery
     private let pool: BlockingPool
     private let logger: Logger
-    private var buffer = ByteBuffer()
+    private var input = LineBuffer(maxLineLength: LMTPHandler.maxLineLength)
     private var busy = false
     private var closing = false
     /// Set while reading message data: what has been read so far, and the size limit.
     private var message: (bytes: [UInt8], limit: Int, tooBig: Bool)?
-    private var discardingLongLine = false
 
     init(session: LMTPSession, delivery: Delivery, pool: BlockingPool, logger: Logger) {
         self.session = session
@@ -36,7 +35,7 @@ final class LMTPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
-        buffer.writeBuffer(&incoming)
+        input.append(&incoming)
         process(context: context)
     }
 
@@ -54,60 +53,43 @@ final class LMTPHandler: ChannelInboundHandler, @unchecked Sendable {
                 perform(session.handle(.message(finished.tooBig ? nil : finished.bytes)), context: context)
                 continue
             }
-            guard let line = readLine() else {
-                if buffer.readableBytes > LMTPHandler.maxLineLength {
-                    buffer.clear()
-                    discardingLongLine = true
-                    perform(session.handle(.lineTooLong), context: context)
-                }
-                break
+            switch input.next() {
+            case .line(let line): perform(session.handle(.line(line)), context: context)
+            case .tooLong: perform(session.handle(.lineTooLong), context: context)
+            case nil: return
             }
-            if discardingLongLine {
-                discardingLongLine = false
-                continue
-            }
-            perform(session.handle(.line(line)), context: context)
         }
-        if buffer.readerIndex > 65536 { buffer.discardReadBytes() }
-    }
-
-    /// The next line without its CRLF (a bare LF is taken too), or nil.
-    private func readLine() -> String? {
-        guard let lf = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let length = lf - buffer.readerIndex
-        var bytes = buffer.readBytes(length: length + 1)!
-        bytes.removeLast()
-        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads message lines up to the lone "." (RFC 5321 §4.5.2 dot-unstuffing); nil until it comes.
     private func readMessageData() -> (bytes: [UInt8], tooBig: Bool)? {
-        while var m = message {
-            guard let lf = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            let length = lf - buffer.readerIndex + 1
-            let view = buffer.readableBytesView
+        while var m = message, let (line, complete) = input.nextRawLine() {
+            let view = line.readableBytesView
             let start = view.startIndex
-            let isEnd = (length == 3 && view[start] == UInt8(ascii: ".") && view[start + 1] == UInt8(ascii: "\r"))
-                || (length == 2 && view[start] == UInt8(ascii: "."))
-            if isEnd {
-                buffer.moveReaderIndex(forwardBy: length)
-                message = nil
-                return (m.bytes, m.tooBig)
+            if !midLine {
+                let isEnd = (view.count == 3 && view[start] == UInt8(ascii: ".") && view[start + 1] == UInt8(ascii: "\r"))
+                    || (view.count == 2 && view[start] == UInt8(ascii: "."))
+                if isEnd && complete {
+                    message = nil
+                    return (m.bytes, m.tooBig)
+                }
             }
-            let skip = view[start] == UInt8(ascii: ".") ? 1 : 0
-            if !m.tooBig && m.bytes.count + length - skip > m.limit {
+            let skip = !midLine && view.first == UInt8(ascii: ".") ? 1 : 0
+            midLine = !complete
+            if !m.tooBig && m.bytes.count + view.count - skip > m.limit {
                 m.tooBig = true
                 m.bytes = []
             }
             if !m.tooBig {
-                m.bytes.append(contentsOf: view[(start + skip)..<(start + length)])
+                m.bytes.append(contentsOf: view[(start + skip)...])
             }
-            buffer.moveReaderIndex(forwardBy: length)
             message = m
         }
         return nil
     }
+
+    /// True while the last data read ended inside a line (a line longer than the buffer limit).
+    private var midLine = false
 
     private func perform(_ actions: [LMTPSession.Action], context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 256)

@@ -31,7 +31,7 @@ public struct POP3Session: Sendable {
         }
     }
 
-    public enum LoginFailure: Sendable, Equatable {
+    public enum LoginFailure: Error, Sendable, Equatable {
         case credentials
         case inUse
         case temporary
@@ -174,7 +174,7 @@ public struct POP3Session: Sendable {
     // MARK: AUTHORIZATION
 
     private var capabilities: String {
-        var lines = ["CAPA", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Roost"]
+        var lines = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Roost"]
         if case .authorization = state {
             if plaintextAllowed { lines += ["USER", "SASL PLAIN LOGIN"] }
             if settings.tlsAvailable && !tlsActive { lines.append("STLS") }
@@ -249,10 +249,16 @@ public struct POP3Session: Sendable {
     // MARK: TRANSACTION
 
     /// The message numbered `n`, unless it does not exist or is deleted.
-    private func message(_ n: Int, in maildrop: Maildrop) -> Result<Message, String> {
-        guard n >= 1, n <= maildrop.messages.count else { return .failure("-ERR No such message\r\n") }
-        guard !deleted.contains(n) else { return .failure("-ERR Message \(n) is deleted\r\n") }
+    private func message(_ n: Int, in maildrop: Maildrop) -> Result<Message, Refusal> {
+        guard n >= 1, n <= maildrop.messages.count else { return .failure(Refusal("-ERR No such message\r\n")) }
+        guard !deleted.contains(n) else { return .failure(Refusal("-ERR Message \(n) is deleted\r\n")) }
         return .success(maildrop.messages[n - 1])
+    }
+
+    /// An `-ERR` line answering a command about a message number.
+    struct Refusal: Error {
+        var line: String
+        init(_ line: String) { self.line = line }
     }
 
     /// Dovecot's default UIDL (`%08Xu%08Xv`): migrations that keep UIDVALIDITY and UIDs keep
@@ -279,12 +285,12 @@ public struct POP3Session: Sendable {
         case .list(let n?):
             switch message(n, in: maildrop) {
             case .success(let m): return [.reply("+OK \(n) \(m.size)\r\n")]
-            case .failure(let e): return [.reply(e)]
+            case .failure(let e): return [.reply(e.line)]
             }
         case .uidl(let n?):
             switch message(n, in: maildrop) {
             case .success(let m): return [.reply("+OK \(n) \(Self.uidl(m, maildrop))\r\n")]
-            case .failure(let e): return [.reply(e)]
+            case .failure(let e): return [.reply(e.line)]
             }
         case .retr(let n), .top(let n, _):
             switch message(n, in: maildrop) {
@@ -294,7 +300,7 @@ public struct POP3Session: Sendable {
                 retrieved.insert(n)
                 return [.send(m, topLines: nil)]
             case .failure(let e):
-                return [.reply(e)]
+                return [.reply(e.line)]
             }
         case .dele(let n):
             switch message(n, in: maildrop) {
@@ -302,7 +308,7 @@ public struct POP3Session: Sendable {
                 deleted.insert(n)
                 return [.reply("+OK Message \(n) deleted\r\n")]
             case .failure(let e):
-                return [.reply(e)]
+                return [.reply(e.line)]
             }
         case .rset:
             deleted.removeAll()

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOSSL
 
 /// Everything `roost serve` can be told, with a default for each setting. Read from a
 /// configuration file of `key = value` lines (`#` starts a comment; a key given twice
@@ -8,7 +10,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var data = "./roost-data"
     /// The name the server gives itself in greetings.
     public var hostname = ProcessInfo.processInfo.hostName
+    public var pop3: [ListenAddress] = []
+    public var pop3s: [ListenAddress] = []
     public var lmtp: [ListenAddress] = []
+    /// PEM files for STLS and the implicit-TLS ports.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Where passwords may travel unencrypted: over TLS or loopback (the default), only
+    /// over TLS, or anywhere.
+    public var plaintextAuth: PlaintextAuth = .tlsOrLoopback
     /// Largest message accepted (LMTP SIZE, IMAP APPENDLIMIT), in bytes.
     public var maxMessageSize: Int = 50 << 20
     /// Threads for store work that blocks.
@@ -20,6 +30,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let documentation: [(key: String, help: String)] = [
         ("data", "data directory (default ./roost-data)"),
         ("hostname", "name used in greetings (default: the machine's host name)"),
+        ("pop3", "POP3 listener with STLS, address:port; repeat for several"),
+        ("pop3s", "POP3 listener with implicit TLS"),
+        ("tls_certificate", "PEM certificate chain for TLS"),
+        ("tls_key", "PEM private key for TLS"),
+        ("plaintext_auth", "tls-or-loopback (default), tls-only, or allow: where passwords may be sent"),
         ("lmtp", "LMTP listener, address:port or unix:/path/to/socket; repeat for several"),
         ("max_message_size", "largest message accepted, like 50M (default 50M)"),
         ("store_threads", "threads for disk work (default 16)"),
@@ -56,7 +71,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         switch key {
         case "data": data = value
         case "hostname": hostname = value
+        case "pop3": pop3 += try addresses()
+        case "pop3s": pop3s += try addresses()
         case "lmtp": lmtp += try addresses()
+        case "tls_certificate": tlsCertificate = value
+        case "tls_key": tlsKey = value
+        case "plaintext_auth":
+            guard let p = PlaintextAuth(rawValue: value) else { throw ConfigurationError("plaintext_auth is tls-or-loopback, tls-only or allow") }
+            plaintextAuth = p
         case "max_message_size": maxMessageSize = try Self.size(value)
         case "store_threads":
             guard let n = Int(value), (1...256).contains(n) else { throw ConfigurationError("store_threads must be 1 to 256") }
@@ -74,5 +96,41 @@ public struct ServerConfiguration: Sendable, Equatable {
         throw ConfigurationError("'\(text)' is not a size like 50M")
     }
 
-    public var hasListeners: Bool { !lmtp.isEmpty }
+    public var hasListeners: Bool { !(pop3.isEmpty && pop3s.isEmpty && lmtp.isEmpty) }
+
+    /// The TLS context for STLS and implicit TLS, when a certificate is configured.
+    public func tlsContext() throws -> NIOSSLContext? {
+        switch (tlsCertificate, tlsKey) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return try TLSSetup.serverContext(certificate: certificate, key: key)
+        default: throw ConfigurationError("tls_certificate and tls_key go together")
+        }
+    }
+
+    /// Checks the settings make sense together, before anything is bound.
+    public func validate() throws {
+        if !pop3s.isEmpty && tlsCertificate == nil {
+            throw ConfigurationError("implicit-TLS listeners (pop3s) need tls_certificate and tls_key")
+        }
+    }
+}
+
+public enum PlaintextAuth: String, Sendable {
+    case tlsOrLoopback = "tls-or-loopback"
+    case tlsOnly = "tls-only"
+    case allow
+
+    /// Whether a connection from `remote` may send a password before TLS.
+    public func allowsWithoutTLS(from remote: SocketAddress?) -> Bool {
+        switch self {
+        case .allow: return true
+        case .tlsOnly: return false
+        case .tlsOrLoopback: return remote.map(PlaintextAuth.isLoopback) ?? false
+        }
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return address.pathname != nil }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LMTPD
+import POPD
 import Logging
 import NIOCore
 import NIOPosix
@@ -16,14 +17,20 @@ struct ServeCommand: AsyncParsableCommand {
             Listeners come from --config FILE and the flags; a listener not named is not opened. \
             With none named at all, roost serves a demo: it creates domain example.com and account \
             demo@example.com (password demo) if the data directory has no domain, and listens on \
-            loopback ports it prints. SIGTERM or SIGINT stop it gracefully.
+            loopback ports it prints (POP3 127.0.0.1:1110, LMTP 127.0.0.1:2424). SIGTERM or SIGINT stop it gracefully.
             """)
 
     @Option(help: ArgumentHelp("The data directory (default: the configuration's, $ROOST_DATA, else ./roost-data).", valueName: "dir"))
     var data: String?
     @Option(help: "A configuration file of key = value lines (see README).") var config: String?
+    @Option(help: ArgumentHelp("A POP3 listener with STLS: address:port (repeatable).", valueName: "address"))
+    var pop3: [String] = []
+    @Option(help: ArgumentHelp("A POP3 listener with implicit TLS (repeatable; needs a certificate).", valueName: "address"))
+    var pop3s: [String] = []
     @Option(help: ArgumentHelp("An LMTP listener: address:port or unix:/path (repeatable).", valueName: "address"))
     var lmtp: [String] = []
+    @Option(help: ArgumentHelp("PEM certificate chain for TLS.", valueName: "file")) var tlsCertificate: String?
+    @Option(help: ArgumentHelp("PEM private key for TLS.", valueName: "file")) var tlsKey: String?
 
     func run() async throws {
         do {
@@ -47,9 +54,18 @@ struct ServeCommand: AsyncParsableCommand {
         } else if config == nil, let env = ProcessInfo.processInfo.environment["ROOST_DATA"], !env.isEmpty {
             settings.data = env
         }
+        for address in pop3 { try settings.set("pop3", address) }
+        for address in pop3s { try settings.set("pop3s", address) }
         for address in lmtp { try settings.set("lmtp", address) }
+        if let tlsCertificate { try settings.set("tls_certificate", tlsCertificate) }
+        if let tlsKey { try settings.set("tls_key", tlsKey) }
         let demo = !settings.hasListeners
-        if demo { try settings.set("lmtp", "127.0.0.1:2424") }
+        if demo {
+            try settings.set("pop3", "127.0.0.1:1110")
+            try settings.set("lmtp", "127.0.0.1:2424")
+        }
+        try settings.validate()
+        _ = try settings.tlsContext()
 
         let store = try Store(root: settings.data)
         if demo { try DemoSetup.prepare(store) }
@@ -82,8 +98,13 @@ struct RoostServer: Service {
     func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let pool = BlockingPool(threads: settings.storeThreads)
+        let throttle = LoginThrottle()
         var channels: [(String, Channel)] = []
         do {
+            let tls = try settings.tlsContext()
+            channels += try await POP3Server.bind(
+                plain: settings.pop3, implicitTLS: settings.pop3s, store: store, pool: pool, group: group,
+                configuration: settings, tls: tls, throttle: throttle, logger: logger)
             for c in try await LMTPServer.bind(settings.lmtp, store: store, pool: pool, group: group, configuration: settings, logger: logger) {
                 channels.append(("lmtp", c))
             }

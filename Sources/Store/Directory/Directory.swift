@@ -381,6 +381,21 @@ public final class Directory: @unchecked Sendable {
         }
     }
 
+    /// Whether `admin` may open `target`'s mailboxes with all rights: a server administrator
+    /// (all-accounts) any account, a domain administrator (can-access-mailboxes) those of
+    /// their domains.
+    public func mayAdminister(_ admin: AccountRecord, _ target: AccountRecord) throws -> Bool {
+        if admin.id == target.id { return true }
+        for grant in try grants(of: admin.id) {
+            switch grant.right {
+            case .allAccounts: return true
+            case .canAccessMailboxes where grant.domain == target.name.domain.value: return true
+            case .canAccessMailboxes: continue
+            }
+        }
+        return false
+    }
+
     // MARK: Address aliases and router records
 
     /// Makes `alias` (a `name@domain`) deliver to and log in as `account`.

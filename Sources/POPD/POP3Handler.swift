@@ -1,0 +1,192 @@
+import Logging
+import NIOCore
+import NIOSSL
+import ServerCore
+import Store
+
+/// One POP3 connection: frames lines, feeds the session, performs its actions (login and
+/// QUIT on the blocking pool, STLS, messages streamed in chunks with backpressure).
+final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// RFC 2449 §4: a command line is at most 255 octets; leave room for long SASL responses.
+    static let maxLineLength = 8192
+    static let chunkSize = 64 * 1024
+
+    struct Environment: Sendable {
+        var service: MaildropService
+        var pool: BlockingPool
+        var throttle: LoginThrottle
+        var tls: NIOSSLContext?
+        var logger: Logger
+    }
+
+    private var session: POP3Session
+    private let environment: Environment
+    private var input = LineBuffer(maxLineLength: POP3Handler.maxLineLength)
+    private var busy = false
+    private var closing = false
+    private var maildrop: POP3Session.Maildrop?
+    private var stuffer = ByteStuffer(topLines: nil)
+
+    init(session: POP3Session, environment: Environment) {
+        self.session = session
+        self.environment = environment
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(session.handle(.connected), context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let maildrop { environment.service.unlock(maildrop.account.id) }
+        maildrop = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        input.append(&incoming)
+        process(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            write("-ERR Autologout; idle for too long\r\n", context: context)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        environment.logger.debug("POP3 connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func process(context: ChannelHandlerContext) {
+        while !busy && !closing {
+            switch input.next() {
+            case .line(let line): perform(session.handle(.line(line)), context: context)
+            case .tooLong: perform(session.handle(.lineTooLong), context: context)
+            case nil: return
+            }
+        }
+    }
+
+    private func write(_ text: String, context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: text.utf8.count)
+        out.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func perform(_ actions: [POP3Session.Action], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .reply(let text):
+                write(text, context: context)
+            case .close:
+                closing = true
+                context.close(promise: nil)
+            case .startTLS:
+                guard let tls = environment.tls else { continue }
+                // Anything the client sent after STLS came in plaintext: drop it (RFC 2595 §3.1).
+                input.discardAll()
+                do {
+                    try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                    perform(session.handle(.tlsStarted), context: context)
+                } catch {
+                    context.close(promise: nil)
+                }
+            case .login(let user, let password, let authorize):
+                let service = environment.service
+                let local = context.channel.localAddress?.hostText
+                let source = context.channel.remoteAddress?.hostText ?? "unknown"
+                let throttle = environment.throttle
+                runBlocking(context: context, { () -> Result<POP3Session.Maildrop, POP3Session.LoginFailure> in
+                    service.login(user: user, password: password, authorize: authorize, localAddress: local)
+                }) { handler, context, result in
+                    switch result {
+                    case .success(.success(let maildrop)):
+                        throttle.succeeded(from: source)
+                        handler.maildrop = maildrop
+                        handler.perform(handler.session.handle(.loggedIn(maildrop)), context: context)
+                        handler.resume(context: context)
+                    case .success(.failure(let failure)):
+                        let delay = failure == .credentials ? throttle.failed(from: source) : 0
+                        handler.busy = true
+                        context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) {
+                            handler.perform(handler.session.handle(.loginFailed(failure)), context: context)
+                            handler.resume(context: context)
+                        }
+                    case .failure:
+                        handler.perform(handler.session.handle(.loginFailed(.temporary)), context: context)
+                        handler.resume(context: context)
+                    }
+                }
+            case .send(let message, let topLines):
+                guard let maildrop else { continue }
+                busy = true
+                stuffer = ByteStuffer(topLines: topLines)
+                write(topLines == nil ? "+OK \(message.size) octets\r\n" : "+OK\r\n", context: context)
+                sendChunk(of: message, from: 0, maildrop: maildrop, context: context)
+            case .commit(_, let deleted, let retrieved):
+                guard let maildrop else { continue }
+                let service = environment.service
+                runBlocking(context: context, { service.commit(maildrop, deleted: deleted, retrieved: retrieved) }) { handler, context, result in
+                    handler.perform(handler.session.handle(.committed((try? result.get()) ?? false)), context: context)
+                    handler.resume(context: context)
+                }
+            }
+        }
+    }
+
+    /// Reads the next chunk on the pool, sends it, and waits for the write before the next
+    /// one: a slow client never makes the server hold a whole message.
+    private func sendChunk(of message: POP3Session.Message, from offset: Int, maildrop: POP3Session.Maildrop, context: ChannelHandlerContext) {
+        let end = min(offset + POP3Handler.chunkSize, message.size)
+        let service = environment.service
+        runBlocking(context: context, { try service.read(maildrop, blob: message.blob, range: offset..<end) }) { handler, context, result in
+            guard case .success(let bytes) = result else {
+                // Mid-response there is no way to report an error: end the connection.
+                context.close(promise: nil)
+                return
+            }
+            var out = context.channel.allocator.buffer(capacity: bytes.count + 64)
+            out.writeBytes(handler.stuffer.transform(bytes))
+            if handler.stuffer.done || end >= message.size {
+                out.writeBytes(handler.stuffer.finish())
+                context.writeAndFlush(handler.wrapOutboundOut(out), promise: nil)
+                handler.perform(handler.session.handle(.sent), context: context)
+                handler.resume(context: context)
+                return
+            }
+            handler.busy = true
+            let bound = NIOLoopBound((handler, context), eventLoop: context.eventLoop)
+            context.writeAndFlush(handler.wrapOutboundOut(out)).whenSuccess {
+                let (handler, context) = bound.value
+                handler.sendChunk(of: message, from: end, maildrop: maildrop, context: context)
+            }
+        }
+    }
+
+    private func resume(context: ChannelHandlerContext) {
+        busy = false
+        process(context: context)
+    }
+
+    /// Runs store work on the blocking pool and continues on the event loop; input waits.
+    private func runBlocking<T: Sendable>(
+        context: ChannelHandlerContext, _ work: @escaping @Sendable () throws -> T,
+        then: @escaping (POP3Handler, ChannelHandlerContext, Result<T, Error>) -> Void
+    ) {
+        busy = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let continuation = NIOLoopBound(then, eventLoop: context.eventLoop)
+        environment.pool.run(on: context.eventLoop, work).whenComplete { result in
+            let (handler, context) = bound.value
+            continuation.value(handler, context, result)
+        }
+    }
+}

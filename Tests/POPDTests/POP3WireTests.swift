@@ -1,0 +1,205 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// POP3 against a real `roost serve`, byte for byte.
+@Suite struct POP3WireTests {
+    final class Server: @unchecked Sendable {
+        let directory = TemporaryDirectory()
+        let server: ServerProcess
+        let store: Store
+        let roost: CLI
+
+        init(configuration: String = "", tls: Bool = false) throws {
+            roost = CLI(data: directory.path)
+            try roost.run("domain add example.com --main")
+            try roost.run("account add bob@example.com --password-stdin", input: "bobpw\n")
+            try roost.run("account add boss@example.com --password-stdin", input: "bosspw\n")
+            try roost.run("admin grant boss@example.com can-access-mailboxes")
+            var config = configuration
+            if tls {
+                let cert = try TestCertificate(in: directory.path)
+                config += "tls_certificate = \(cert.certificate)\ntls_key = \(cert.key)\n"
+            }
+            let path = directory.path + "/roost.conf"
+            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            server = try ServerProcess(data: directory.path, arguments: ["--pop3", "127.0.0.1:0", "--config", path])
+            store = try Store(root: directory.path)
+        }
+
+        func deliver(_ message: String) throws {
+            #expect(try roost.run("deliver --to bob@example.com", input: message).code == 0)
+        }
+
+        func connect() throws -> WireClient {
+            let c = try WireClient(port: server.port("pop3"))
+            #expect(try c.readLine().hasSuffix(" Roost POP3 ready"))
+            return c
+        }
+
+        func login(_ c: WireClient) throws {
+            try c.send("USER bob\r\nPASS bobpw\r\n")
+            #expect(try c.readLine() == "+OK")
+            #expect(try c.readLine().hasPrefix("+OK Logged in"))
+        }
+
+        func readMultiline(_ c: WireClient) throws -> [String] {
+            var lines: [String] = []
+            while true {
+                let l = try c.readLine()
+                if l == "." { return lines }
+                lines.append(l)
+            }
+        }
+
+        func inboxCount() throws -> Int {
+            let a = try store.account(try store.directory.requireAccount(try AccountName(parsing: "bob@example.com")))
+            return try a.mailbox(named: "INBOX").messages
+        }
+    }
+
+    @Test func sessionFromCapaToQuit() throws {
+        let s = try Server()
+        try s.deliver("Subject: one\n\n.starts with a dot\nline two\n")
+        try s.deliver("Subject: two\nX-Bin: a\u{0}b\n\nbody\n")
+        let c = try s.connect()
+        try c.send("CAPA\r\n")
+        #expect(try c.readLine() == "+OK Capability list follows")
+        #expect(try s.readMultiline(c) == ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Roost", "USER", "SASL PLAIN LOGIN"])
+        try c.send("STAT\r\n")
+        #expect(try c.readLine() == "-ERR Log in first")
+        try s.login(c)
+        try c.send("STAT\r\nLIST\r\nLIST 2\r\nLIST 3\r\nUIDL\r\n")
+        #expect(try c.readLine() == "+OK 2 80")
+        #expect(try c.readLine() == "+OK")
+        #expect(try s.readMultiline(c) == ["1 46", "2 34"])
+        #expect(try c.readLine() == "+OK 2 34")
+        #expect(try c.readLine() == "-ERR No such message")
+        #expect(try c.readLine() == "+OK")
+        let uidls = try s.readMultiline(c)
+        #expect(uidls.count == 2 && uidls[0].hasPrefix("1 00000001") && uidls[1].hasPrefix("2 00000002"))
+        try c.send("RETR 1\r\n")
+        #expect(try c.readLine() == "+OK 46 octets")
+        #expect(try s.readMultiline(c) == ["Subject: one", "", "..starts with a dot", "line two"])
+        try c.send("TOP 2 0\r\n")
+        #expect(try c.readLine() == "+OK")
+        #expect(try s.readMultiline(c) == ["Subject: two", "X-Bin: a\u{FFFD}b", ""], "a NUL goes out as 0x80")
+        try c.send("DELE 1\r\nDELE 1\r\nRETR 1\r\nSTAT\r\nRSET\r\nSTAT\r\nDELE 2\r\nQUIT\r\n")
+        #expect(try c.readLine() == "+OK Message 1 deleted")
+        #expect(try c.readLine() == "-ERR Message 1 is deleted")
+        #expect(try c.readLine() == "-ERR Message 1 is deleted")
+        #expect(try c.readLine() == "+OK 1 34")
+        #expect(try c.readLine() == "+OK")
+        #expect(try c.readLine() == "+OK 2 80")
+        #expect(try c.readLine() == "+OK Message 2 deleted")
+        #expect(try c.readLine().hasSuffix("Roost POP3 signing off"))
+        #expect(try c.isClosed())
+        #expect(try s.inboxCount() == 1, "DELE takes effect at QUIT")
+    }
+
+    @Test func noQuitNoDelete() throws {
+        let s = try Server()
+        try s.deliver("Subject: keep\n\nx\n")
+        do {
+            let c = try s.connect()
+            try s.login(c)
+            try c.send("DELE 1\r\n")
+            #expect(try c.readLine() == "+OK Message 1 deleted")
+        }
+        usleep(200_000)
+        #expect(try s.inboxCount() == 1)
+        let again = try s.connect()
+        try s.login(again)
+    }
+
+    @Test func failedLoginsAndInUse() throws {
+        let s = try Server()
+        let c = try s.connect()
+        try c.send("PASS x\r\n")
+        #expect(try c.readLine() == "-ERR USER first")
+        try c.send("USER bob\r\nPASS wrong\r\n")
+        #expect(try c.readLine() == "+OK")
+        let start = Date()
+        #expect(try c.readLine() == "-ERR [AUTH] Authentication failed")
+        #expect(Date().timeIntervalSince(start) >= 0.4, "a failed login is delayed")
+        try c.send("USER nobody\r\nPASS wrong\r\n")
+        #expect(try c.readLine() == "+OK")
+        #expect(try c.readLine() == "-ERR [AUTH] Authentication failed", "the same answer whether or not the account exists")
+        try s.login(c)
+        let second = try s.connect()
+        try second.send("USER bob@example.com\r\nPASS bobpw\r\n")
+        #expect(try second.readLine() == "+OK")
+        #expect(try second.readLine() == "-ERR [IN-USE] Mailbox is locked by another POP3 session")
+    }
+
+    @Test func saslPlainAndAdministrators() throws {
+        let s = try Server()
+        try s.deliver("Subject: for bob\n\nx\n")
+        let c = try s.connect()
+        try c.send("AUTH\r\n")
+        #expect(try c.readLine() == "+OK")
+        #expect(try s.readMultiline(c) == ["PLAIN", "LOGIN"])
+        try c.send("AUTH PLAIN\r\n")
+        #expect(try c.readLine() == "+ ")
+        try c.send("*\r\n")
+        #expect(try c.readLine() == "-ERR Authentication cancelled")
+        // The domain administrator authenticates as themself and acts as bob.
+        let token = Data("bob@example.com\u{0}boss@example.com\u{0}bosspw".utf8).base64EncodedString()
+        try c.send("AUTH PLAIN \(token)\r\nSTAT\r\n")
+        #expect(try c.readLine() == "+OK Logged in, 1 messages (23 octets)")
+        #expect(try c.readLine() == "+OK 1 23")
+        let other = try s.connect()
+        let bobAsBoss = Data("boss@example.com\u{0}bob@example.com\u{0}bobpw".utf8).base64EncodedString()
+        try other.send("AUTH PLAIN \(bobAsBoss)\r\n")
+        #expect(try other.readLine() == "-ERR [AUTH] Authentication failed", "a user cannot act as an administrator")
+        try other.send("AUTH LOGIN\r\n")
+        #expect(try other.readLine() == "+ VXNlcm5hbWU6")
+        try other.send(Data("boss".utf8).base64EncodedString() + "\r\n")
+        #expect(try other.readLine() == "+ UGFzc3dvcmQ6")
+        try other.send(Data("bosspw".utf8).base64EncodedString() + "\r\n")
+        #expect(try other.readLine() == "+OK Logged in, 0 messages (0 octets)")
+    }
+
+    @Test func badInput() throws {
+        let s = try Server()
+        let c = try s.connect()
+        try c.send("XYZZY\r\nRETR\r\nRETR abc\r\n" + String(repeating: "A", count: 20_000) + "\r\nNOOP\r\n")
+        #expect(try c.readLine() == "-ERR Unknown command")
+        #expect(try c.readLine() == "-ERR Syntax error: RETR needs a message number")
+        #expect(try c.readLine() == "-ERR Syntax error: 'abc' is not a number")
+        #expect(try c.readLine() == "-ERR Line too long")
+        #expect(try c.readLine() == "+OK")
+    }
+
+    @Test func largeMessageStreamsIntact() throws {
+        let s = try Server()
+        var text = "Subject: big\n\n"
+        for i in 0..<60_000 { text += (i % 7 == 0 ? "." : "") + "line \(i) of a five megabyte message, more or less\n" }
+        try s.deliver(text)
+        let c = try s.connect()
+        try s.login(c)
+        try c.send("RETR 1\r\n")
+        #expect(try c.readLine().hasSuffix(" octets"))
+        let lines = try s.readMultiline(c)
+        let expected = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0.hasPrefix(".") ? "." + $0 : String($0) }
+        #expect(lines == expected)
+    }
+
+    @Test func stlsAndPlaintextRefusal() throws {
+        let s = try Server(configuration: "plaintext_auth = tls-only\n", tls: true)
+        let c = try s.connect()
+        try c.send("CAPA\r\n")
+        _ = try c.readLine()
+        #expect(try s.readMultiline(c).suffix(1) == ["STLS"], "no USER or SASL before TLS")
+        try c.send("USER bob\r\n")
+        #expect(try c.readLine() == "-ERR [AUTH] Plaintext authentication is refused before TLS; use STLS")
+        // openssl's client does the STLS exchange, then logs in over TLS.
+        let result = try runProgram("/usr/bin/openssl", [
+            "s_client", "-connect", "127.0.0.1:\(s.server.port("pop3"))", "-starttls", "pop3", "-quiet", "-ign_eof",
+        ], input: "CAPA\r\nUSER bob\r\nPASS bobpw\r\nSTAT\r\nQUIT\r\n")
+        #expect(result.output.contains("+OK Logged in, 0 messages (0 octets)"), "\(result.output)")
+        #expect(result.output.contains("+OK 0 0"))
+        #expect(result.output.contains("SASL PLAIN LOGIN") && !result.output.contains("\nSTLS"), "after TLS, passwords are welcome and STLS is gone")
+    }
+}
