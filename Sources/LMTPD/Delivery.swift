@@ -12,7 +12,7 @@ public struct Delivery: Sendable {
     /// whether it still has room.
     public func check(_ address: String) -> LMTPSession.RecipientCheck {
         do {
-            guard let resolution = try store.directory.resolve(Address(address)) else { return .unknown }
+            guard let resolution = try store.directory.resolve(Address(address), delivery: true) else { return .unknown }
             let account = try store.account(resolution.account)
             if let quota = resolution.account.quota, try account.usage() >= quota { return .overQuota }
             let mailbox = resolution.detail.flatMap { (try? account.mailbox(named: $0))?.name }

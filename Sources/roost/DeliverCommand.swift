@@ -24,7 +24,7 @@ struct DeliverCommand: StoreCommand {
         }
         bytes = LineEnds.crlf(bytes)
         guard !bytes.isEmpty else { throw Failure(message: "the message is empty", code: 65) }
-        guard let resolution = try store.directory.resolve(Address(to)) else {
+        guard let resolution = try store.directory.resolve(Address(to), delivery: true) else {
             throw Failure(message: "unknown recipient \(to)", code: 67)
         }
         let account = try store.account(resolution.account)

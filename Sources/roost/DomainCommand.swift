@@ -4,7 +4,7 @@ import Store
 struct DomainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domain", abstract: "Domains, their aliases, and the local addresses bound to them.",
-        subcommands: [Add.self, List.self, Remove.self, Alias.self, Bind.self, Unbind.self])
+        subcommands: [Add.self, List.self, Remove.self, Alias.self, Bind.self, Unbind.self, UnknownMail.self])
 
     struct Add: StoreCommand {
         static let configuration = CommandConfiguration(abstract: "Add a domain (the first one added is the main domain).")
@@ -28,6 +28,7 @@ struct DomainCommand: ParsableCommand {
                 var line = d.name
                 if d.isMain { line += " (main)" }
                 if !d.aliases.isEmpty { line += " aliases: " + d.aliases.joined(separator: ", ") }
+                if let unknown = d.settings.unknownMail { line += " unknown-mail: " + unknown }
                 let bound = bindings.filter { $0.domain == d.name }.map(\.address)
                 if !bound.isEmpty { line += " bound: " + bound.joined(separator: ", ") }
                 print(line)
@@ -72,6 +73,21 @@ struct DomainCommand: ParsableCommand {
         func run(store: Store) throws {
             try store.directory.removeDomainAlias(alias)
             print("domain alias \(alias.lowercased()) removed")
+        }
+    }
+
+    struct UnknownMail: StoreCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unknown-mail",
+            abstract: "Where a domain's mail for unknown names goes: an address, or 'reject' (550 5.1.1, the default).")
+        @OptionGroup var options: DataOptions
+        @Argument var domain: String
+        @Argument(help: "An address such as catchall@example.com, or reject.") var target: String
+
+        func run(store: Store) throws {
+            let reject = target.lowercased() == "reject"
+            try store.directory.setSettings(DomainSettings(unknownMail: reject ? nil : target.lowercased()), for: domain)
+            print(reject ? "mail to unknown names of \(domain.lowercased()) is rejected" : "mail to unknown names of \(domain.lowercased()) goes to \(target.lowercased())")
         }
     }
 

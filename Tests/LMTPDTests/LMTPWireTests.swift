@@ -127,6 +127,24 @@ import TestSupport
         #expect(try CLI(data: s.directory.path).run("check").code == 0)
     }
 
+    @Test func mailToUnknownGoesWhereTheDomainSays() throws {
+        let s = try Server()
+        let roost = CLI(data: s.directory.path)
+        #expect(try roost.run("domain unknown-mail example.com bob@example.com").out == "mail to unknown names of example.com goes to bob@example.com\n")
+        let c = try s.connect()
+        try c.send("LHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<whoever@example.com>\r\nRCPT TO:<x@elsewhere.org>\r\nDATA\r\nSubject: s\r\n\r\nb\r\n.\r\n")
+        for _ in 0..<6 { _ = try c.readLine() }
+        #expect(try c.readLine() == "250 2.1.5 <whoever@example.com> OK")
+        #expect(try c.readLine() == "550 5.1.1 <x@elsewhere.org> User unknown")
+        #expect(try c.readLine().hasPrefix("354 "))
+        #expect(try c.readLine() == "250 2.0.0 <whoever@example.com> Saved as UID 1 in INBOX")
+        #expect(try s.messages("bob@example.com").first?.contains("Delivered-To: <whoever@example.com>") == true)
+        try roost.run("domain unknown-mail example.com reject")
+        try c.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<whoever@example.com>\r\n")
+        #expect(try c.readLine() == "250 2.1.0 OK")
+        #expect(try c.readLine() == "550 5.1.1 <whoever@example.com> User unknown", "the setting takes effect without a restart")
+    }
+
     @Test func unixSocketListener() throws {
         let dir = TemporaryDirectory()
         let roost = CLI(data: dir.path)

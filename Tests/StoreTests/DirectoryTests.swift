@@ -165,3 +165,16 @@ import Foundation
         #expect(f.store.authenticate(login: "alice+x@example.com", password: "secret") == nil, "a detail is for delivery, not login")
     }
 }
+
+@Suite struct UnknownMailTests {
+    @Test func deliveriesToUnknownNamesFollowTheDomainSetting() throws {
+        let f = try Fixture()
+        let d = f.store.directory
+        #expect(try d.resolve(Address("nobody@example.com"), delivery: true) == nil)
+        try d.setSettings(DomainSettings(unknownMail: "alice@example.com"), for: "example.com")
+        #expect(try d.resolve(Address("nobody@example.com"), delivery: true)?.account.id == f.record.id)
+        #expect(try d.resolve(Address("nobody@example.com")) == nil, "a login never takes the unknown-mail path")
+        #expect(f.store.authenticate(login: "nobody@example.com", password: "secret") == nil)
+        #expect(throws: StoreError.self) { try d.setSettings(DomainSettings(unknownMail: "nodomain"), for: "example.com") }
+    }
+}

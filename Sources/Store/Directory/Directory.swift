@@ -5,6 +5,24 @@ public struct DomainRecord: Sendable, Equatable {
     public var name: String
     public var isMain: Bool
     public var aliases: [String]
+    public var settings: DomainSettings
+}
+
+/// Per-domain settings, kept as JSON in the domain's row.
+public struct DomainSettings: Codable, Sendable, Equatable {
+    /// CommuniGate's "Mail to Unknown": where mail for names no account, alias or router
+    /// record holds goes (an address), or nil to reject it (550 5.1.1).
+    public var unknownMail: String?
+
+    public init(unknownMail: String? = nil) { self.unknownMail = unknownMail }
+
+    init(json: String?) {
+        self = json.flatMap { try? JSONDecoder().decode(DomainSettings.self, from: Data($0.utf8)) } ?? DomainSettings()
+    }
+
+    var json: String {
+        String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
 }
 
 public struct AccountRecord: Sendable, Equatable {
@@ -194,6 +212,16 @@ public final class Directory: @unchecked Sendable {
         }
     }
 
+    public func setSettings(_ settings: DomainSettings, for name: String) throws {
+        if let target = settings.unknownMail, Address(target).domain == nil {
+            throw StoreError.invalidArgument("'\(target)' is not an address with a domain")
+        }
+        try locked {
+            let d = try requireDomainLocked(name)
+            try db.statement("UPDATE domain SET settings = ? WHERE id = ?").bind(.text(settings.json), .int(d.id)).run()
+        }
+    }
+
     public func addDomainAlias(_ alias: String, for name: String) throws {
         let a = try DomainName(alias)
         try locked {
@@ -214,11 +242,11 @@ public final class Directory: @unchecked Sendable {
 
     func findDomainLocked(_ name: String) throws -> DomainRecord? {
         let s = try db.statement("""
-            SELECT id, name, is_main FROM domain WHERE name = ?1
-            UNION ALL SELECT d.id, d.name, d.is_main FROM domain_alias a JOIN domain d ON d.id = a.domain WHERE a.name = ?1
+            SELECT id, name, is_main, settings FROM domain WHERE name = ?1
+            UNION ALL SELECT d.id, d.name, d.is_main, d.settings FROM domain_alias a JOIN domain d ON d.id = a.domain WHERE a.name = ?1
             """).bind(.text(name))
         guard try s.step() else { return nil }
-        var record = DomainRecord(id: s.int64(0), name: s.text(1) ?? "", isMain: s.int(2) != 0, aliases: [])
+        var record = DomainRecord(id: s.int64(0), name: s.text(1) ?? "", isMain: s.int(2) != 0, aliases: [], settings: DomainSettings(json: s.text(3)))
         s.reset()
         let a = try db.statement("SELECT name FROM domain_alias WHERE domain = ? ORDER BY name").bind(.int(record.id))
         while try a.step() { record.aliases.append(a.text(0) ?? "") }
@@ -518,7 +546,9 @@ public final class Directory: @unchecked Sendable {
     /// Finds the account an address names, for a login or a delivery: the domain from the
     /// address, else the one bound to `localAddress` (the address the client connected to),
     /// else the main domain; then router records, accounts and address aliases.
-    public func resolve(_ address: Address, localAddress: String? = nil) throws -> Resolution? {
+    /// For a delivery (`delivery` true), names nothing else holds go where the domain's
+    /// "Mail to Unknown" setting sends them; logins never take that path.
+    public func resolve(_ address: Address, localAddress: String? = nil, delivery: Bool = false) throws -> Resolution? {
         try locked {
             var local = address.local
             var domainName: String
@@ -543,6 +573,8 @@ public final class Directory: @unchecked Sendable {
                     return Resolution(account: account, detail: detail)
                 } else if let wildcard = try wildcardRouteLocked(local: local, domain: domain.name) {
                     target = wildcard
+                } else if delivery, let unknown = domain.settings.unknownMail {
+                    target = unknown
                 } else {
                     return nil
                 }
