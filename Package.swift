@@ -14,13 +14,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // ICU's charset converters and case folding behind plain C types (see SWIFT-NOTES).
+        .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CCrypt"]
+            dependencies: ["CSQLite", "CCrypt", "CICU"]
         ),
         // Plumbing the protocol listeners share: configuration, listeners, TLS, login throttling.
         .target(
@@ -53,10 +56,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "IMAPD",
+            dependencies: [
+                "Store", "ServerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "Store", "ServerCore", "LMTPD", "POPD",
+                "Store", "ServerCore", "IMAPD", "LMTPD", "POPD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,6 +80,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LMTPDTests", dependencies: ["LMTPD", "Store", "TestSupport", "roost"]),
+        .testTarget(name: "IMAPDTests", dependencies: ["IMAPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "POPDTests", dependencies: ["POPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store", "TestSupport"]),
     ]

@@ -33,9 +33,10 @@ enum MessageDate {
         // RFC 5322 §4.3: a two-digit year below 50 is 20xx, other short years 19xx.
         guard var year = number(yearWord) else { return nil }
         if yearWord.count <= 2 { year += year < 50 ? 2000 : 1900 } else if yearWord.count == 3 { year += 1900 }
-        guard (1...9999).contains(year), (1...daysIn(monthNumber, year)).contains(day) else { return nil }
+        let date = CivilDate(year: year, month: monthNumber, day: day)
+        guard (1...9999).contains(year), date.isValid else { return nil }
         let offset = zoneWord.map(zoneOffset) ?? 0
-        return Int64(daysSince1970(year, monthNumber, day)) * 86_400
+        return Int64(date.daysSince1970) * 86_400
             + Int64(time.0 * 3600 + time.1 * 60 + time.2) - Int64(offset)
     }
 
@@ -70,8 +71,7 @@ enum MessageDate {
         return word.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        .map { Array($0.utf8) }
+    private static let months = CivilDate.monthNames.map { Array($0.lowercased().utf8) }
 
     /// 1...12 for a month name or its three-letter abbreviation, any case.
     private static func month(_ word: [UInt8]) -> Int? {
@@ -105,24 +105,5 @@ enum MessageDate {
         case "PST": return -8 * 3600
         default: return 0
         }
-    }
-
-    private static func daysIn(_ month: Int, _ year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's
-    /// days_from_civil).
-    private static func daysSince1970(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -1,0 +1,136 @@
+import Store
+
+/// SEARCH (RFC 9051 §6.4.4) with RETURN options (RFC 4731, RFC 5182).
+extension CommandParser {
+    /// `SEARCH [SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]
+    /// [SP "CHARSET" SP charset] 1*(SP search-key)`
+    mutating func search() throws -> SearchCommand {
+        try space()
+        var returning: SearchCommand.Return? = nil
+        if take("RETURN ") {
+            var options: SearchCommand.Return = []
+            try expect(.openParen)
+            while peek() != .closeParen {
+                let name = try atom().uppercased()
+                switch name {
+                case "MIN": options.insert(.min)
+                case "MAX": options.insert(.max)
+                case "ALL": options.insert(.all)
+                case "COUNT": options.insert(.count)
+                case "SAVE": options.insert(.save)
+                default: throw ParseError("Unknown SEARCH return option \(name.prefix(40))")
+                }
+                if peek() == .space { index += 1 }
+            }
+            index += 1
+            returning = options
+            try space()
+        }
+        var charset: String? = nil
+        if take("CHARSET ") {
+            charset = String(decoding: try astring(), as: UTF8.self)
+            try space()
+        }
+        var keys: [SearchKey] = []
+        while true {
+            keys.append(try searchKey())
+            guard peek() == .space else { break }
+            index += 1
+        }
+        return SearchCommand(returning: returning, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
+    }
+
+    mutating func searchKey() throws -> SearchKey {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= CommandParser.maxDepth else { throw ParseError("Search program nested too deeply") }
+        if peek() == .openParen {
+            index += 1
+            var keys: [SearchKey] = []
+            while true {
+                keys.append(try searchKey())
+                if peek() == .closeParen { index += 1; break }
+                try space()
+            }
+            return keys.count == 1 ? keys[0] : .and(keys)
+        }
+        if let b = peek(), b.isDigit || b == UInt8(ascii: "*") || b == UInt8(ascii: "$") {
+            return .sequence(try sequenceSet())
+        }
+        let name = try atom().uppercased()
+        switch name {
+        case "ALL": return .all
+        case "ANSWERED": return .flag(.answered)
+        case "DELETED": return .flag(.deleted)
+        case "DRAFT": return .flag(.draft)
+        case "FLAGGED": return .flag(.flagged)
+        case "SEEN": return .flag(.seen)
+        case "UNANSWERED": return .notFlag(.answered)
+        case "UNDELETED": return .notFlag(.deleted)
+        case "UNDRAFT": return .notFlag(.draft)
+        case "UNFLAGGED": return .notFlag(.flagged)
+        case "UNSEEN": return .notFlag(.seen)
+        case "NEW": return .new
+        case "OLD": return .old
+        case "RECENT": return .recent
+        case "KEYWORD", "UNKEYWORD":
+            try space()
+            let keyword = try atom()
+            return name == "KEYWORD" ? .keyword(keyword) : .notKeyword(keyword)
+        case "BCC", "CC", "FROM", "SUBJECT", "TO":
+            try space()
+            return .header(name, try astring())
+        case "HEADER":
+            try space()
+            let field = String(decoding: try astring(), as: UTF8.self)
+            try space()
+            return .header(field, try astring())
+        case "BODY":
+            try space()
+            return .body(try astring())
+        case "TEXT":
+            try space()
+            return .text(try astring())
+        case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
+            try space()
+            let day = try date()
+            switch name {
+            case "BEFORE": return .before(day)
+            case "ON": return .on(day)
+            case "SINCE": return .since(day)
+            case "SENTBEFORE": return .sentBefore(day)
+            case "SENTON": return .sentOn(day)
+            default: return .sentSince(day)
+            }
+        case "LARGER":
+            try space()
+            return .larger(try number())
+        case "SMALLER":
+            try space()
+            return .smaller(try number())
+        case "UID":
+            try space()
+            return .uid(try sequenceSet())
+        case "NOT":
+            try space()
+            return .not(try searchKey())
+        case "OR":
+            try space()
+            let a = try searchKey()
+            try space()
+            return .or(a, try searchKey())
+        case "MODSEQ":
+            // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer
+            try space()
+            if peek() == .quote {
+                _ = try quoted()
+                try space()
+                _ = try atom()
+                try space()
+            }
+            return .modSeq(try number64())
+        default:
+            throw ParseError("Unknown search key \(name.prefix(40))")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import NIOCore
+import Store
+
+/// FETCH response data (RFC 9051 §7.5.2), written item by item so that a large body
+/// section can follow its literal header in chunks.
+extension ResponseEncoder {
+    public mutating func beginFetch(_ sequenceNumber: Int) {
+        buffer.writeString("* \(sequenceNumber) FETCH (")
+        fetchItems = 0
+    }
+
+    public mutating func endFetch() {
+        buffer.writeStaticString(")\r\n")
+    }
+
+    /// Writes the space between items.
+    mutating func nextItem() {
+        if fetchItems > 0 { writeSpace() }
+        fetchItems += 1
+    }
+
+    public mutating func fetchUID(_ uid: UID) {
+        nextItem()
+        buffer.writeString("UID \(uid.rawValue)")
+    }
+
+    public mutating func fetchFlags(_ flags: Flags, recent: Bool) {
+        nextItem()
+        buffer.writeStaticString("FLAGS (")
+        writeFlagList(flags, recent: recent)
+        buffer.writeStaticString(")")
+    }
+
+    /// Flags as a list's contents: system flags first, then keywords.
+    public mutating func writeFlagList(_ flags: Flags, recent: Bool) {
+        var first = true
+        for (flag, name) in SystemFlags.all where flags.system.contains(flag) {
+            if !first { writeSpace() }
+            buffer.writeString(name)
+            first = false
+        }
+        if recent {
+            if !first { writeSpace() }
+            buffer.writeStaticString("\\Recent")
+            first = false
+        }
+        for keyword in flags.keywords {
+            if !first { writeSpace() }
+            buffer.writeString(keyword)
+            first = false
+        }
+    }
+
+    public mutating func fetchInternalDate(_ seconds: Int64) {
+        nextItem()
+        buffer.writeStaticString("INTERNALDATE \"")
+        buffer.writeString(IMAPDate.dateTime(seconds))
+        buffer.writeStaticString("\"")
+    }
+
+    public mutating func fetchSize(_ size: Int) {
+        nextItem()
+        buffer.writeString("RFC822.SIZE \(size)")
+    }
+
+    public mutating func fetchModSeq(_ modSeq: ModSequence) {
+        nextItem()
+        buffer.writeString("MODSEQ (\(modSeq.rawValue))")
+    }
+
+    /// An item whose value is IMAP text stored at append time (ENVELOPE, BODYSTRUCTURE, BODY).
+    public mutating func fetchStored(_ name: StaticString, _ text: String) {
+        nextItem()
+        buffer.writeStaticString(name)
+        writeSpace()
+        buffer.writeString(text)
+    }
+
+    public mutating func fetchNumber(_ name: String, _ value: Int) {
+        nextItem()
+        buffer.writeString(name)
+        writeSpace()
+        buffer.writeString(String(value))
+    }
+
+    /// `NAME {count}CRLF` (or `~{count}` for binary data); the caller writes the bytes.
+    public mutating func beginFetchLiteral(_ name: String, count: Int, binary: Bool = false) {
+        nextItem()
+        buffer.writeString(name)
+        buffer.writeString(binary ? " ~{\(count)}\r\n" : " {\(count)}\r\n")
+    }
+
+    public mutating func fetchNil(_ name: String) {
+        nextItem()
+        buffer.writeString(name)
+        buffer.writeStaticString(" NIL")
+    }
+}
+
+/// Dates as IMAP writes them.
+public enum IMAPDate {
+    /// `date-time` (RFC 9051 §9): `" 7-Feb-2026 10:20:30 +0000"` without the quotes, in UTC.
+    public static func dateTime(_ seconds: Int64) -> String {
+        let days = Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
+        let rest = Int(seconds - Int64(days) * 86_400)
+        let date = CivilDate(daysSince1970: days)
+        let day = date.day < 10 ? " \(date.day)" : "\(date.day)"
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        var year = String(date.year)
+        while year.count < 4 { year = "0" + year }
+        return "\(day)-\(CivilDate.monthNames[date.month - 1])-\(year) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) +0000"
+    }
+}

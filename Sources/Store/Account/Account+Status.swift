@@ -1,0 +1,19 @@
+extension Account {
+    /// The lowest UID without \Seen (SELECT's `[UNSEEN n]` in IMAP4rev1), nil when all are seen.
+    public func firstUnseen(in mailbox: MailboxID) throws -> UID? {
+        try withDatabase {
+            let s = try db.statement("SELECT min(uid) FROM message WHERE mailbox = ? AND flags & 1 = 0").bind(.int(mailbox))
+            guard try s.step(), !s.isNull(0) else { return nil }
+            return UID(UInt32(truncatingIfNeeded: s.int64(0)))
+        }
+    }
+
+    /// How many messages carry \Deleted (STATUS DELETED, RFC 9051 §6.3.11).
+    public func deletedCount(in mailbox: MailboxID) throws -> Int {
+        try withDatabase {
+            let s = try db.statement("SELECT count(*) FROM message WHERE mailbox = ? AND flags & 8 != 0").bind(.int(mailbox))
+            _ = try s.step()
+            return s.int(0)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+extension Account {
+    /// The UIDs among `candidates` in `mailbox` that match `query`, ascending. Flags,
+    /// sizes, dates and UIDs come from the index; text keys read the message bytes.
+    public func search(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet) throws -> [UID] {
+        var query = query
+        query.foldTexts()
+        var matches: [UID] = []
+        guard query.needsContent else {
+            try messages(in: mailbox, uids: candidates, details: query.needsSentDate) { record, details in
+                var subject = SearchSubject(record: record, sentDate: details?.fields.date, account: nil)
+                if subject.matches(query) { matches.append(record.uid) }
+            }
+            return matches
+        }
+        // Text keys read bytes, which needs the account unlocked: collect the records first.
+        var subjects: [SearchSubject] = []
+        try messages(in: mailbox, uids: candidates, details: query.needsSentDate) { record, details in
+            subjects.append(SearchSubject(record: record, sentDate: details?.fields.date, account: self))
+        }
+        for var subject in subjects where subject.matches(query) { matches.append(subject.record.uid) }
+        return matches
+    }
+}
+
+extension SearchQuery {
+    /// Folds every text once, so each message only folds its own side.
+    mutating func foldTexts() {
+        switch self {
+        case .header(let name, let text): self = .header(name, SearchQuery.folded(text))
+        case .body(let text): self = .body(SearchQuery.folded(text))
+        case .text(let text): self = .text(SearchQuery.folded(text))
+        case .not(var q):
+            q.foldTexts()
+            self = .not(q)
+        case .and(var qs):
+            for i in qs.indices { qs[i].foldTexts() }
+            self = .and(qs)
+        case .or(var a, var b):
+            a.foldTexts()
+            b.foldTexts()
+            self = .or(a, b)
+        default: break
+        }
+    }
+
+    /// Folded text kept in the String as its UTF-8 bytes.
+    static func folded(_ text: String) -> String {
+        String(decoding: TextFolding.fold(text), as: UTF8.self)
+    }
+}
+
+/// One message being tested against a query; its text is read on first need.
+struct SearchSubject {
+    let record: MessageRecord
+    let sentDate: Int64?
+    let account: Account?
+    private var text: MessageText?
+    private var unreadable = false
+
+    init(record: MessageRecord, sentDate: Int64?, account: Account?) {
+        self.record = record
+        self.sentDate = sentDate
+        self.account = account
+    }
+
+    static func day(_ seconds: Int64) -> Int { Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400) }
+
+    mutating func matches(_ query: SearchQuery) -> Bool {
+        switch query {
+        case .all: return true
+        case .uids(let set): return set.contains(record.uid)
+        case .hasFlags(let f): return record.flags.system.isSuperset(of: f)
+        case .lacksFlags(let f): return record.flags.system.isDisjoint(with: f)
+        case .keyword(let k): return record.flags.keywords.contains { $0.caseInsensitiveCompare(k) }
+        case .lacksKeyword(let k): return !record.flags.keywords.contains { $0.caseInsensitiveCompare(k) }
+        case .arrivedBefore(let d): return SearchSubject.day(record.internalDate) < d
+        case .arrivedOn(let d): return SearchSubject.day(record.internalDate) == d
+        case .arrivedSince(let d): return SearchSubject.day(record.internalDate) >= d
+        case .sentBefore(let d): return SearchSubject.day(sentDate ?? record.internalDate) < d
+        case .sentOn(let d): return SearchSubject.day(sentDate ?? record.internalDate) == d
+        case .sentSince(let d): return SearchSubject.day(sentDate ?? record.internalDate) >= d
+        case .larger(let n): return record.size > n
+        case .smaller(let n): return record.size < n
+        case .modSeqAtLeast(let m): return record.modSeq.rawValue >= m
+        case .header(let name, let needle):
+            return withText { text in
+                let values = text.header(name)
+                return needle.isEmpty ? !values.isEmpty : values.contains { TextFolding.contains($0, Array(needle.utf8)) }
+            } ?? false
+        case .body(let needle):
+            return withText { TextFolding.contains($0.bodyText(), Array(needle.utf8)) } ?? false
+        case .text(let needle):
+            return withText { text in
+                TextFolding.contains(text.headerText(), Array(needle.utf8)) || TextFolding.contains(text.bodyText(), Array(needle.utf8))
+            } ?? false
+        case .not(let q): return !matches(q)
+        case .and(let qs):
+            for q in qs where !matches(q) { return false }
+            return true
+        case .or(let a, let b): return matches(a) || matches(b)
+        }
+    }
+
+    /// Runs `body` on the message text, read on first use; nil when the bytes cannot be
+    /// read (the message then matches no text key).
+    private mutating func withText(_ body: (inout MessageText) -> Bool) -> Bool? {
+        if unreadable { return nil }
+        var current: MessageText
+        if let cached = text {
+            current = cached
+            text = nil  // one owner while it grows its caches
+        } else {
+            guard let account, let bytes = try? account.bytes(blob: record.blob) else {
+                unreadable = true
+                return nil
+            }
+            current = MessageText(bytes: bytes)
+        }
+        let result = body(&current)
+        text = current
+        return result
+    }
+}

@@ -1,0 +1,140 @@
+import IMAPD
+import NIOCore
+import Store
+import Testing
+
+@Suite struct CommandParserTests {
+    func parse(_ text: String) throws -> TaggedCommand {
+        try CommandParser.parse(text).get()
+    }
+
+    @Test(arguments: [
+        ("a1 CAPABILITY", Command.capability),
+        ("a1 noop", .noop),
+        ("A LOGOUT", .logout),
+        ("t STARTTLS", .startTLS),
+        ("t NAMESPACE", .namespace),
+        ("t IDLE", .idle),
+        ("t CHECK", .check),
+        ("t CLOSE", .close),
+        ("t UNSELECT", .unselect),
+        ("t EXPUNGE", .expunge),
+        ("t COMPRESS deflate", .compress("DEFLATE")),
+        ("t ENABLE IMAP4rev2 CONDSTORE", .enable(["IMAP4rev2", "CONDSTORE"])),
+        ("t SELECT INBOX", .select(MailboxName("INBOX"), SelectParameters())),
+        ("t EXAMINE \"Sent Items\"", .examine(MailboxName("Sent Items"), SelectParameters())),
+        ("t SELECT x (CONDSTORE)", .select(MailboxName("x"), SelectParameters(condstore: true))),
+        ("t CREATE Archive (USE (\\Archive))", .create(MailboxName("Archive"), specialUse: ["\\Archive"])),
+        ("t DELETE {3+}\r\nfoo", .delete(MailboxName("foo"))),
+        ("t RENAME a b", .rename(MailboxName("a"), MailboxName("b"))),
+        ("t LOGIN alice \"p\\\"w\"", .login(user: Array("alice".utf8), password: Array("p\"w".utf8))),
+        ("t AUTHENTICATE PLAIN", .authenticate(mechanism: "PLAIN", initialResponse: nil)),
+        ("t AUTHENTICATE PLAIN =", .authenticate(mechanism: "PLAIN", initialResponse: [])),
+        ("t AUTHENTICATE plain AGEAYg==", .authenticate(mechanism: "PLAIN", initialResponse: [0, 97, 0, 98])),
+        ("t ID NIL", .id(nil)),
+        ("t ID (\"name\" \"Thunderbird\" \"version\" NIL)", .id([IDField(name: "name", value: "Thunderbird"), IDField(name: "version", value: nil)])),
+        ("t STATUS INBOX (MESSAGES UNSEEN UIDNEXT)", .status(MailboxName("INBOX"), [.messages, .unseen, .uidNext])),
+        ("t UID EXPUNGE 1:3,7", .uidExpunge(SequenceSet(ranges: [.init(.number(1), .number(3)), .init(.number(7), .number(7))]))),
+        ("t COPY 2:* Trash", .copy(SequenceSet(ranges: [.init(.number(2), .star)]), MailboxName("Trash"), uid: false)),
+        ("t UID MOVE $ Trash", .move(.savedResult, MailboxName("Trash"), uid: true)),
+        ("t LSUB \"\" *", .lsub(reference: MailboxName(""), pattern: MailboxName("*"))),
+    ])
+    func simpleCommands(input: String, expected: Command) throws {
+        let parsed = try parse(input)
+        #expect(parsed.command == expected)
+    }
+
+    @Test func tagIsKept() throws {
+        #expect(try parse("A0001 NOOP").tag == "A0001")
+        #expect(try parse("x.y-z NOOP").tag == "x.y-z")
+    }
+
+    @Test func fetchItems() throws {
+        let c = try parse("a UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Subject)]<0.2048> BODY[1.2.MIME] BINARY[2] BINARY.SIZE[2])").command
+        guard case .fetch(let set, let items, _, let uid) = c else { Issue.record("not a fetch: \(c)"); return }
+        #expect(uid)
+        #expect(set == SequenceSet.all)
+        #expect(items == [
+            .uid, .rfc822Size, .flags,
+            .bodySection(Section(text: .headerFields(["From", "To", "Subject"])), partial: Partial(origin: 0, length: 2048), peek: true),
+            .bodySection(Section(part: [1, 2], text: .mime), partial: nil, peek: false),
+            .binary(part: [2], partial: nil, peek: false),
+            .binarySize(part: [2]),
+        ])
+        #expect(try parse("a FETCH 1 ALL").command == .fetch(SequenceSet(ranges: [.init(.number(1), .number(1))]), FetchAttribute.all, FetchModifiers(), uid: false))
+        #expect(try parse("a FETCH 1 BODY[]").command == .fetch(SequenceSet(ranges: [.init(.number(1), .number(1))]), [.bodySection(Section(), partial: nil, peek: false)], FetchModifiers(), uid: false))
+        #expect(try parse("a FETCH 1 (FLAGS) (CHANGEDSINCE 12345)").command == .fetch(SequenceSet(ranges: [.init(.number(1), .number(1))]), [.flags], FetchModifiers(changedSince: 12345), uid: false))
+    }
+
+    @Test func storeForms() throws {
+        let one = SequenceSet(ranges: [.init(.number(1), .number(1))])
+        #expect(try parse("a STORE 1 +FLAGS.SILENT (\\Seen $Forwarded)").command ==
+            .store(one, StoreAction(operation: .add, silent: true, flags: [.system(.seen), .keyword("$Forwarded")]), unchangedSince: nil, uid: false))
+        #expect(try parse("a UID STORE 1 -FLAGS \\Deleted \\Flagged").command ==
+            .store(one, StoreAction(operation: .remove, silent: false, flags: [.system(.deleted), .system(.flagged)]), unchangedSince: nil, uid: true))
+        #expect(try parse("a STORE 1 (UNCHANGEDSINCE 7) FLAGS ()").command ==
+            .store(one, StoreAction(operation: .replace, silent: false, flags: []), unchangedSince: 7, uid: false))
+    }
+
+    @Test func searchPrograms() throws {
+        let c = try parse("a UID SEARCH RETURN (MIN COUNT) CHARSET UTF-8 OR FROM alice (SUBJECT \"hi there\" SINCE 1-Feb-2026) NOT 1:5 UNSEEN").command
+        guard case .search(let s, uid: true) = c else { Issue.record("not a search: \(c)"); return }
+        #expect(s.returning == [.min, .count])
+        #expect(s.charset == "UTF-8")
+        let feb1 = CivilDate(year: 2026, month: 2, day: 1).daysSince1970
+        #expect(s.key == .and([
+            .or(.header("FROM", Array("alice".utf8)), .and([.header("SUBJECT", Array("hi there".utf8)), .since(feb1)])),
+            .not(.sequence(SequenceSet(ranges: [.init(.number(1), .number(5))]))),
+            .notFlag(.seen),
+        ]))
+    }
+
+    @Test func appendWithFlagsDateAndLiteral() throws {
+        let c = try parse("a APPEND Sent (\\Seen) \"05-Mar-2026 10:00:00 +0100\" {5}\r\nHello").command
+        #expect(c == .append(MailboxName("Sent"), [AppendMessage(flags: [.system(.seen)], internalDate: 1_772_701_200, bytes: Array("Hello".utf8))]))
+    }
+
+    @Test func listForms() throws {
+        guard case .list(let l) = try parse("a LIST (SUBSCRIBED) \"\" (\"INBOX\" \"Sent\") RETURN (CHILDREN STATUS (MESSAGES UNSEEN))").command else {
+            Issue.record("not a LIST")
+            return
+        }
+        #expect(l.selection == .subscribed)
+        #expect(l.patterns == [MailboxName("INBOX"), MailboxName("Sent")])
+        #expect(l.returning == .children)
+        #expect(l.status == [.messages, .unseen])
+        #expect(l.isExtended)
+        guard case .list(let basic) = try parse("a LIST \"\" %").command else { Issue.record("not a LIST"); return }
+        #expect(!basic.isExtended && basic.patterns == [MailboxName("%")])
+    }
+
+    /// Errors carry the tag when there is one, and say what was wrong.
+    @Test(arguments: [
+        ("", nil, "Missing or invalid tag"),
+        ("+a NOOP", nil, "Missing or invalid tag"),
+        ("a", nil, "Missing arguments"),
+        ("a FOO", "a", "Unknown command FOO"),
+        ("a SELECT", "a", "Missing arguments"),
+        ("a NOOP extra", "a", "Unexpected characters after the command"),
+        ("a FETCH 0 FLAGS", "a", "Zero is not allowed here"),
+        ("a FETCH 1 (FLAGS", "a", "Missing arguments"),
+        ("a LOGIN \"unterminated", "a", "Unterminated quoted string"),
+        ("a SEARCH SINCE 31-Feb-2026", "a", "Invalid date"),
+        ("a DELETE {10}\r\nabc", "a", "Literal shorter than announced"),
+        ("a FETCH 1 BODY.PEEK", "a", "BODY.PEEK needs a section"),
+    ] as [(String, String?, String)])
+    func errors(input: String, tag: String?, message: String) {
+        switch CommandParser.parse(input) {
+        case .success(let c): Issue.record("parsed \(c)")
+        case .failure(let e):
+            #expect(e.tag == tag)
+            #expect(e.message == message)
+        }
+    }
+
+    @Test func deepNestingIsRefused() {
+        let deep = "a SEARCH " + String(repeating: "(", count: 500) + "ALL" + String(repeating: ")", count: 500)
+        guard case .failure(let e) = CommandParser.parse(deep) else { Issue.record("accepted"); return }
+        #expect(e.message == "Search program nested too deeply")
+    }
+}
