@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var data = "./roost-data"
     /// The name the server gives itself in greetings.
     public var hostname = ProcessInfo.processInfo.hostName
+    public var imap: [ListenAddress] = []
+    public var imaps: [ListenAddress] = []
     public var pop3: [ListenAddress] = []
     public var pop3s: [ListenAddress] = []
     public var lmtp: [ListenAddress] = []
@@ -30,6 +32,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let documentation: [(key: String, help: String)] = [
         ("data", "data directory (default ./roost-data)"),
         ("hostname", "name used in greetings (default: the machine's host name)"),
+        ("imap", "IMAP listener with STARTTLS, address:port; repeat for several"),
+        ("imaps", "IMAP listener with implicit TLS"),
         ("pop3", "POP3 listener with STLS, address:port; repeat for several"),
         ("pop3s", "POP3 listener with implicit TLS"),
         ("tls_certificate", "PEM certificate chain for TLS"),
@@ -71,6 +75,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         switch key {
         case "data": data = value
         case "hostname": hostname = value
+        case "imap": imap += try addresses()
+        case "imaps": imaps += try addresses()
         case "pop3": pop3 += try addresses()
         case "pop3s": pop3s += try addresses()
         case "lmtp": lmtp += try addresses()
@@ -96,7 +102,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         throw ConfigurationError("'\(text)' is not a size like 50M")
     }
 
-    public var hasListeners: Bool { !(pop3.isEmpty && pop3s.isEmpty && lmtp.isEmpty) }
+    public var hasListeners: Bool { !(imap.isEmpty && imaps.isEmpty && pop3.isEmpty && pop3s.isEmpty && lmtp.isEmpty) }
 
     /// The TLS context for STLS and implicit TLS, when a certificate is configured.
     public func tlsContext() throws -> NIOSSLContext? {
@@ -109,8 +115,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Checks the settings make sense together, before anything is bound.
     public func validate() throws {
-        if !pop3s.isEmpty && tlsCertificate == nil {
-            throw ConfigurationError("implicit-TLS listeners (pop3s) need tls_certificate and tls_key")
+        if !(pop3s.isEmpty && imaps.isEmpty) && tlsCertificate == nil {
+            throw ConfigurationError("implicit-TLS listeners (imaps, pop3s) need tls_certificate and tls_key")
         }
     }
 }

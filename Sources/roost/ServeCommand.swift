@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IMAPD
 import LMTPD
 import POPD
 import Logging
@@ -17,12 +18,17 @@ struct ServeCommand: AsyncParsableCommand {
             Listeners come from --config FILE and the flags; a listener not named is not opened. \
             With none named at all, roost serves a demo: it creates domain example.com and account \
             demo@example.com (password demo) if the data directory has no domain, and listens on \
-            loopback ports it prints (POP3 127.0.0.1:1110, LMTP 127.0.0.1:2424). SIGTERM or SIGINT stop it gracefully.
+            loopback ports it prints (IMAP 127.0.0.1:1143, POP3 127.0.0.1:1110, LMTP 127.0.0.1:2424). SIGTERM or \
+            SIGINT stop it gracefully.
             """)
 
     @Option(help: ArgumentHelp("The data directory (default: the configuration's, $ROOST_DATA, else ./roost-data).", valueName: "dir"))
     var data: String?
     @Option(help: "A configuration file of key = value lines (see README).") var config: String?
+    @Option(help: ArgumentHelp("An IMAP listener with STARTTLS: address:port (repeatable).", valueName: "address"))
+    var imap: [String] = []
+    @Option(help: ArgumentHelp("An IMAP listener with implicit TLS (repeatable; needs a certificate).", valueName: "address"))
+    var imaps: [String] = []
     @Option(help: ArgumentHelp("A POP3 listener with STLS: address:port (repeatable).", valueName: "address"))
     var pop3: [String] = []
     @Option(help: ArgumentHelp("A POP3 listener with implicit TLS (repeatable; needs a certificate).", valueName: "address"))
@@ -54,6 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
         } else if config == nil, let env = ProcessInfo.processInfo.environment["ROOST_DATA"], !env.isEmpty {
             settings.data = env
         }
+        for address in imap { try settings.set("imap", address) }
+        for address in imaps { try settings.set("imaps", address) }
         for address in pop3 { try settings.set("pop3", address) }
         for address in pop3s { try settings.set("pop3s", address) }
         for address in lmtp { try settings.set("lmtp", address) }
@@ -61,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsKey { try settings.set("tls_key", tlsKey) }
         let demo = !settings.hasListeners
         if demo {
+            try settings.set("imap", "127.0.0.1:1143")
             try settings.set("pop3", "127.0.0.1:1110")
             try settings.set("lmtp", "127.0.0.1:2424")
         }
@@ -100,8 +109,13 @@ struct RoostServer: Service {
         let pool = BlockingPool(threads: settings.storeThreads)
         let throttle = LoginThrottle()
         var channels: [(String, Channel)] = []
+        let imapSettings = IMAPSettings(hostname: settings.hostname, appendLimit: settings.maxMessageSize)
+        let imapServices = IMAPServices(store: store, settings: imapSettings, logger: logger)
         do {
             let tls = try settings.tlsContext()
+            channels += try await IMAPServer.bind(
+                plain: settings.imap, implicitTLS: settings.imaps, services: imapServices, pool: pool, group: group,
+                tls: tls, throttle: throttle, plaintextAuth: settings.plaintextAuth)
             channels += try await POP3Server.bind(
                 plain: settings.pop3, implicitTLS: settings.pop3s, store: store, pool: pool, group: group,
                 configuration: settings, tls: tls, throttle: throttle, logger: logger)
@@ -118,6 +132,11 @@ struct RoostServer: Service {
             lines.append("\(kind) listening on \(Self.describe(channel.localAddress))")
         }
         announce(lines)
+        // Changes another process (a `roost deliver`, an import) makes reach open sessions.
+        let loop = group.next()
+        let poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { _ in
+            _ = pool.run(on: loop) { store.pollExternalChanges() }
+        }
         let listening = channels
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { tasks in
@@ -128,6 +147,9 @@ struct RoostServer: Service {
         } onGracefulShutdown: {
             for (_, channel) in listening { channel.close(promise: nil) }
         }
+        poll.cancel()
+        // Commands in flight finish; then every IMAP client hears BYE.
+        await IMAPServer.closeConnections(imapServices)
         try? await pool.shutdown()
         announce(["roost stopped"])
     }

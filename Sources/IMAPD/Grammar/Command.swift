@@ -31,7 +31,7 @@ public enum Command: Equatable, Sendable {
     case rename(MailboxName, MailboxName)
     case subscribe(MailboxName)
     case unsubscribe(MailboxName)
-    case list(ListCommand)
+    case list(ListArguments)
     case lsub(reference: MailboxName, pattern: MailboxName)
     case namespace
     case status(MailboxName, [StatusAttribute])
@@ -44,7 +44,7 @@ public enum Command: Equatable, Sendable {
     case unselect
     case expunge
     case uidExpunge(SequenceSet)
-    case search(SearchCommand, uid: Bool)
+    case search(SearchArguments, uid: Bool)
     case fetch(SequenceSet, [FetchAttribute], FetchModifiers, uid: Bool)
     case store(SequenceSet, StoreAction, unchangedSince: UInt64?, uid: Bool)
     case copy(SequenceSet, MailboxName, uid: Bool)
@@ -116,7 +116,7 @@ public struct SelectParameters: Equatable, Sendable {
 
 /// LIST in all its forms (RFC 9051 §6.3.9, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS,
 /// RFC 6154 SPECIAL-USE), and Outlook's XLIST.
-public struct ListCommand: Equatable, Sendable {
+public struct ListArguments: Equatable, Sendable {
     public struct Selection: OptionSet, Equatable, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
@@ -282,7 +282,7 @@ public struct Section: Equatable, Sendable {
 }
 
 /// SEARCH with its options (RFC 9051 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES).
-public struct SearchCommand: Equatable, Sendable {
+public struct SearchArguments: Equatable, Sendable {
     public struct Return: OptionSet, Equatable, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }

@@ -69,6 +69,12 @@ public struct CommandFramer: Sendable {
         skippingLine = false
     }
 
+    /// Takes the input not yet framed (after COMPRESS it has to be decompressed first).
+    public mutating func takeBuffered() -> ByteBuffer {
+        defer { input.clear() }
+        return input.slice()
+    }
+
     private mutating func reset() {
         current.clear()
         literalRemaining = 0

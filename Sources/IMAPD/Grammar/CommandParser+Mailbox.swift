@@ -2,9 +2,9 @@
 extension CommandParser {
     /// `LIST [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]`
     /// (RFC 9051 §6.3.9, RFC 5258 §3); XLIST takes only the basic form.
-    mutating func list(xlist: Bool) throws -> ListCommand {
+    mutating func list(xlist: Bool) throws -> ListArguments {
         try space()
-        var selection: ListCommand.Selection = []
+        var selection: ListArguments.Selection = []
         var extended = false
         if !xlist, peek() == .openParen {
             extended = true
@@ -41,7 +41,7 @@ extension CommandParser {
         } else {
             patterns.append(try listMailbox())
         }
-        var command = ListCommand(reference: reference, patterns: patterns)
+        var command = ListArguments(reference: reference, patterns: patterns)
         command.selection = selection
         command.isXList = xlist
         if !xlist, peek() == .space {

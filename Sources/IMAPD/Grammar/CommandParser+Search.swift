@@ -4,11 +4,11 @@ import Store
 extension CommandParser {
     /// `SEARCH [SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]
     /// [SP "CHARSET" SP charset] 1*(SP search-key)`
-    mutating func search() throws -> SearchCommand {
+    mutating func search() throws -> SearchArguments {
         try space()
-        var returning: SearchCommand.Return? = nil
+        var returning: SearchArguments.Return? = nil
         if take("RETURN ") {
-            var options: SearchCommand.Return = []
+            var options: SearchArguments.Return = []
             try expect(.openParen)
             while peek() != .closeParen {
                 let name = try atom().uppercased()
@@ -37,7 +37,7 @@ extension CommandParser {
             guard peek() == .space else { break }
             index += 1
         }
-        return SearchCommand(returning: returning, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
+        return SearchArguments(returning: returning, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
     }
 
     mutating func searchKey() throws -> SearchKey {

@@ -21,6 +21,7 @@ public enum ResponseCode: Sendable, Equatable {
     case capability([String])
     case clientBug
     case closed
+    case compressionActive
     case contactAdmin
     case copyUID(uidValidity: UInt32, source: UIDSet, destination: UIDSet)
     case corruption
@@ -48,6 +49,7 @@ public enum ResponseCode: Sendable, Equatable {
     case unavailable
     case unknownCTE
     case unseen(Int)
+    case useAttr
 
     var text: String {
         switch self {
@@ -61,6 +63,7 @@ public enum ResponseCode: Sendable, Equatable {
         case .capability(let caps): return "CAPABILITY " + caps.joined(separator: " ")
         case .clientBug: return "CLIENTBUG"
         case .closed: return "CLOSED"
+        case .compressionActive: return "COMPRESSIONACTIVE"
         case .contactAdmin: return "CONTACTADMIN"
         case .copyUID(let v, let s, let d): return "COPYUID \(v) \(s) \(d)"
         case .corruption: return "CORRUPTION"
@@ -88,6 +91,7 @@ public enum ResponseCode: Sendable, Equatable {
         case .unavailable: return "UNAVAILABLE"
         case .unknownCTE: return "UNKNOWN-CTE"
         case .unseen(let n): return "UNSEEN \(n)"
+        case .useAttr: return "USEATTR"
         }
     }
 }

@@ -6,6 +6,8 @@ import Store
 /// FETCH, STORE or SEARCH by sequence number).
 public struct SelectedMailbox: Sendable {
     public let id: MailboxID
+    /// The name the client selected it by (for rev2's LIST answer and for logs).
+    public var name: String
     public let readOnly: Bool
     public let uidValidity: UInt32
     /// Announced UIDs, ascending; sequence number n is `uids[n - 1]`.
@@ -14,15 +16,24 @@ public struct SelectedMailbox: Sendable {
     public private(set) var highestModSeq: ModSequence
     /// Messages that are \Recent for this session (RFC 3501 §2.3.2).
     public private(set) var recent: UIDSet
+    /// Keywords the client was told exist (FLAGS and PERMANENTFLAGS).
+    public var keywords: [String]
+    /// Another process changed the account: the view must be compared with the store.
+    public private(set) var needsResync = false
+    /// The mailbox was deleted (by another session or process).
+    public private(set) var isDeleted = false
 
-    private var pendingNew: [UID] = []
+    private var pendingNew = Set<UID>()
     private var pendingExpunged = Set<UID>()
     private var pendingFlags: [UID: FlagUpdate] = [:]
     /// Mod-sequences of flag changes this session made and already answered for.
     private var ownModSeqs = Set<UInt64>()
 
-    public init(id: MailboxID, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence, recent: UIDSet) {
+    public init(id: MailboxID, name: String, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence,
+                recent: UIDSet, keywords: [String] = []) {
         self.id = id
+        self.name = name
+        self.keywords = keywords
         self.readOnly = readOnly
         self.uidValidity = uidValidity
         self.uids = uids
@@ -63,13 +74,13 @@ public struct SelectedMailbox: Sendable {
     public mutating func receive(_ change: MailboxChange) {
         switch change {
         case .appended(let new):
-            for uid in new where sequenceNumber(of: uid) == nil && !pendingNew.contains(uid) { pendingNew.append(uid) }
+            for uid in new where sequenceNumber(of: uid) == nil { pendingNew.insert(uid) }
         case .expunged(let gone):
             for uid in gone {
                 if sequenceNumber(of: uid) != nil {
                     pendingExpunged.insert(uid)
                 } else {
-                    pendingNew.removeAll { $0 == uid }
+                    pendingNew.remove(uid)
                 }
                 pendingFlags[uid] = nil
             }
@@ -79,8 +90,12 @@ public struct SelectedMailbox: Sendable {
                 if ownModSeqs.contains(u.modSeq.rawValue) { continue }
                 if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
             }
-        case .renamed, .deleted, .external:
-            break
+        case .renamed(let newName):
+            name = newName
+        case .deleted:
+            isDeleted = true
+        case .external:
+            needsResync = true
         }
     }
 
@@ -90,10 +105,17 @@ public struct SelectedMailbox: Sendable {
         let now = Set(currentUIDs)
         for uid in uids where !now.contains(uid) { pendingExpunged.insert(uid) }
         let lastKnown = uids.last ?? UID(0)
-        for uid in currentUIDs where uid > lastKnown && !pendingNew.contains(uid) { pendingNew.append(uid) }
+        for uid in currentUIDs where uid > lastKnown { pendingNew.insert(uid) }
         receive(.flags(flagChanges))
         self.highestModSeq = max(self.highestModSeq, highestModSeq)
+        needsResync = false
     }
+
+    /// Whether changes wait to be announced.
+    public var hasPending: Bool { !pendingNew.isEmpty || !pendingExpunged.isEmpty || !pendingFlags.isEmpty || needsResync || isDeleted }
+
+    /// Whether new messages wait to be announced (they may be \Recent for this session).
+    public var hasPendingNew: Bool { !pendingNew.isEmpty }
 
     public struct Announcement: Equatable, Sendable {
         /// Sequence numbers to send as `* n EXPUNGE`, in the order to send them.
@@ -162,4 +184,58 @@ public struct SelectedMailbox: Sendable {
         for uid in gone { recent = recent.subtracting(uid) }
         return removed.reversed()
     }
+}
+
+extension SelectedMailbox {
+    /// Positions in `uids` (sequence number - 1) that a sequence set names, ascending and
+    /// without repeats. Sequence numbers past the end are an error unless `*` is involved
+    /// (RFC 9051 §9 `seq-number`); UIDs the mailbox does not hold are simply not there.
+    public func indices(for set: SequenceSet, byUID: Bool, saved: UIDSet?) throws -> [Int] {
+        if set.isSavedResult {
+            // RFC 5182 §2.1: `$` is the saved UIDs, whatever the command numbers by.
+            return indices(of: saved ?? UIDSet())
+        }
+        if byUID {
+            return indices(of: UIDSet(ranges: set.resolved(star: uids.last?.rawValue ?? 0)))
+        }
+        let count = UInt32(uids.count)
+        var wanted = UIDSet()  // used as a set of sequence numbers here
+        for (range, resolved) in zip(set.ranges, set.resolved(star: count)) {
+            let withStar = range.first == .star || range.last == .star
+            if resolved.upperBound > count && !withStar {
+                throw SequenceError(message: "Invalid message sequence number \(resolved.upperBound) (\(count) messages)")
+            }
+            guard count > 0, resolved.lowerBound <= count else { continue }
+            wanted.insert(max(1, resolved.lowerBound)...min(count, resolved.upperBound))
+        }
+        var result: [Int] = []
+        result.reserveCapacity(wanted.count)
+        for r in wanted.ranges { result.append(contentsOf: Int(r.lowerBound - 1)...Int(r.upperBound - 1)) }
+        return result
+    }
+
+    /// Positions of the UIDs of `set` that the view holds.
+    public func indices(of set: UIDSet) -> [Int] {
+        var result: [Int] = []
+        for r in set.ranges {
+            var i = lowerBound(UID(r.lowerBound))
+            while i < uids.count, uids[i].rawValue <= r.upperBound {
+                result.append(i)
+                i += 1
+            }
+        }
+        return result
+    }
+
+    /// The UIDs at `indices`, as a set.
+    public func uidSet(_ indices: [Int]) -> UIDSet {
+        var set = UIDSet()
+        for i in indices { set.insert(uids[i]) }  // ascending: each insert appends
+        return set
+    }
+}
+
+/// A sequence set that names messages the client was never told of.
+public struct SequenceError: Error, Equatable {
+    public var message: String
 }

@@ -16,4 +16,14 @@ extension Account {
             return s.int(0)
         }
     }
+
+    /// The keywords used in a mailbox, sorted (SELECT's FLAGS and PERMANENTFLAGS).
+    public func keywords(in mailbox: MailboxID) throws -> [String] {
+        try withDatabase {
+            let s = try db.statement("SELECT DISTINCT keywords FROM message WHERE mailbox = ? AND keywords IS NOT NULL").bind(.int(mailbox))
+            var all = Set<String>()
+            while try s.step() { for k in (s.text(0) ?? "").split(separator: " ") { all.insert(String(k)) } }
+            return all.sorted()
+        }
+    }
 }

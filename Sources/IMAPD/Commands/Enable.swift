@@ -1,0 +1,20 @@
+/// ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2 and CONDSTORE can be turned on; the
+/// answer names those this command turned on.
+enum Enable {
+    static func apply(_ names: [String], to options: inout ClientOptions) -> [String] {
+        var enabled: [String] = []
+        for name in names {
+            switch name.uppercased() {
+            case "IMAP4REV2":
+                if !options.rev2 { enabled.append("IMAP4rev2") }
+                options.rev2 = true
+            case "CONDSTORE":
+                if !options.condstore { enabled.append("CONDSTORE") }
+                options.condstore = true
+            default:
+                continue  // RFC 5161 §3.1: unknown names are ignored
+            }
+        }
+        return enabled
+    }
+}

@@ -1,0 +1,276 @@
+import Store
+
+/// FETCH and UID FETCH (RFC 9051 §6.4.5; BINARY of RFC 3516, CHANGEDSINCE of RFC 7162).
+/// Answers go out in parts of about a megabyte: a batch of messages, or a piece of a large
+/// body, per step, so neither a big mailbox nor a big message is ever held whole.
+struct FetchCommand: CommandJob {
+    let set: SequenceSet
+    let attributes: [FetchAttribute]
+    let changedSince: UInt64?
+    let byUID: Bool
+
+    var allowsExpunge: Bool { byUID }
+
+    /// Output written per step before the rest waits for the client to read it.
+    static let stepBytes = 1 << 20
+    /// Literals up to this size are read whole; larger ones are streamed.
+    static let wholeLiteral = 256 << 10
+
+    /// View positions still to answer.
+    private var targets: [Int]?
+    private var next = 0
+    /// UIDs whose \Seen this FETCH set (their FLAGS are reported).
+    private var seenSet = Set<UID>()
+    private var streaming: Streaming?
+    private var expunged = false
+    private var unknownEncoding = false
+
+    /// A body literal being sent in pieces, and where the message's answer goes on after it.
+    private struct Streaming {
+        var message: Message
+        var range: Range<Int>
+        var sent: Int
+        var nextItem: Int
+    }
+
+    private struct Message {
+        var record: MessageRecord
+        var details: MessageDetails?
+        var sequenceNumber: Int
+    }
+
+    init(set: SequenceSet, attributes: [FetchAttribute], changedSince: UInt64?, byUID: Bool) {
+        self.set = set
+        self.attributes = attributes
+        self.changedSince = changedSince
+        self.byUID = byUID
+    }
+
+    private var needsDetails: Bool {
+        attributes.contains { a in
+            switch a {
+            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text, .binary, .binarySize: return true
+            case .bodySection(let s, _, _): return !(s.part.isEmpty && s.text == .none)
+            default: return false
+            }
+        }
+    }
+
+    private var setsSeen: Bool {
+        attributes.contains { a in
+            switch a {
+            case .rfc822, .rfc822Text: return true
+            case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
+            default: return false
+            }
+        }
+    }
+
+    /// MODSEQ goes with every answer once CONDSTORE is on, or when CHANGEDSINCE asks (RFC 7162 §3.1.4).
+    private func includesModSeq(_ session: SessionContext) -> Bool {
+        session.options.condstore || changedSince != nil || attributes.contains(.modSeq)
+    }
+
+    mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+        guard var view = session.selected else { return .done(.bad("No mailbox selected")) }
+        let account = session.account
+        if targets == nil {
+            if changedSince != nil || attributes.contains(.modSeq) { session.options.condstore = true }
+            let indices = try view.indices(for: set, byUID: byUID, saved: session.savedSearch)
+            targets = indices
+            if setsSeen && !view.readOnly && !indices.isEmpty {
+                let result = try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]))
+                if let modSeq = result.updated.first?.modSeq { view.noteOwnFlagChange(modSeq) }
+                seenSet = Set(result.updated.map(\.uid))
+                session.selected = view
+            }
+        }
+        let targets = self.targets!
+        let startSize = out.buffer.readableBytes
+        func full() -> Bool { out.buffer.readableBytes - startSize >= FetchCommand.stepBytes }
+
+        if var s = streaming {
+            streaming = nil
+            if try !continueStream(&s, account, &out) {
+                streaming = s
+                return .more
+            }
+            out.fetchItems = 1  // the literal was an item of the answer begun in an earlier step
+            if try !emit(s.message, from: s.nextItem, session, &out) { return .more }
+            if full() { return .more }
+        }
+        let batchSize = needsDetails ? 200 : 2000
+        while next < targets.count {
+            let batch = targets[next..<min(next + batchSize, targets.count)]
+            next = batch.endIndex
+            var found: [(MessageRecord, MessageDetails?)] = []
+            try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails) { found.append(($0, $1)) }
+            if found.count < batch.count { expunged = true }
+            for (record, details) in found {
+                if let since = changedSince, record.modSeq.rawValue <= since { continue }
+                guard let seq = view.sequenceNumber(of: record.uid) else { continue }
+                let message = Message(record: record, details: details, sequenceNumber: seq)
+                out.beginFetch(seq)
+                if try !emit(message, from: 0, session, &out) {
+                    // The rest of this batch is fetched again after the streamed literal.
+                    if let i = batch.firstIndex(where: { view.uids[$0] > record.uid }) { self.next = i }
+                    return .more
+                }
+            }
+            if full() && next < targets.count { return .more }
+        }
+        if unknownEncoding { return .done(.no("Unknown content transfer encoding", .unknownCTE)) }
+        if expunged { return .done(.no("Some of the requested messages no longer exist", .expungeIssued)) }
+        return .done(.ok(byUID ? "UID FETCH completed" : "FETCH completed"))
+    }
+
+    /// Writes the message's items from `first` on and closes its answer; false when a
+    /// literal is being streamed (`streaming` is set and the rest waits for the next step).
+    private mutating func emit(_ m: Message, from first: Int, _ session: SessionContext, _ out: inout ResponseEncoder) throws -> Bool {
+        let record = m.record
+        let account = session.account
+        let recent = !session.options.rev2 && session.selected?.recent.contains(record.uid) == true
+        if first == 0 && (byUID || attributes.contains(.uid)) { out.fetchUID(record.uid) }
+        for index in first..<attributes.count {
+            switch attributes[index] {
+            case .uid: continue  // written first
+            case .flags: out.fetchFlags(record.flags, recent: recent)
+            case .internalDate: out.fetchInternalDate(record.internalDate)
+            case .rfc822Size: out.fetchSize(record.size)
+            case .modSeq: out.fetchModSeq(record.modSeq)
+            case .envelope: out.fetchStored("ENVELOPE", m.details?.envelope ?? "NIL")
+            case .bodyStructure: out.fetchStored("BODYSTRUCTURE", m.details?.bodyStructure ?? "NIL")
+            case .body: out.fetchStored("BODY", m.details?.body ?? "NIL")
+            case .rfc822:
+                if try !literal("RFC822", 0..<record.size, m, next: index + 1, account, &out) { return false }
+            case .rfc822Header:
+                if try !literal("RFC822.HEADER", 0..<(m.details?.headerLength ?? 0), m, next: index + 1, account, &out) { return false }
+            case .rfc822Text:
+                if try !literal("RFC822.TEXT", (m.details?.headerLength ?? 0)..<record.size, m, next: index + 1, account, &out) { return false }
+            case .bodySection(let section, let partial, _):
+                let name = "BODY[\(section.description)]" + (partial.map { "<\($0.origin)>" } ?? "")
+                switch try FetchCommand.locate(section, m.record, m.details, account) {
+                case .none: out.fetchNil(name)
+                case .bytes(let bytes):
+                    let slice = FetchCommand.cut(0..<bytes.count, partial)
+                    out.beginFetchLiteral(name, count: slice.count)
+                    out.buffer.writeBytes(bytes[slice])
+                case .range(let range):
+                    if try !literal(name, FetchCommand.cut(range, partial), m, next: index + 1, account, &out) { return false }
+                }
+            case .binary(let part, let partial, _):
+                let name = "BINARY[\(part.map(String.init).joined(separator: "."))]" + (partial.map { "<\($0.origin)>" } ?? "")
+                switch try FetchCommand.decodedPart(part, m.record, m.details, account) {
+                case .none: out.fetchNil(name)
+                case .unknownEncoding:
+                    unknownEncoding = true
+                    out.fetchNil(name)
+                case .bytes(let bytes):
+                    let slice = FetchCommand.cut(0..<bytes.count, partial)
+                    out.beginFetchLiteral(name, count: slice.count, binary: bytes[slice].contains(0))
+                    out.buffer.writeBytes(bytes[slice])
+                }
+            case .binarySize(let part):
+                let name = "BINARY.SIZE[\(part.map(String.init).joined(separator: "."))]"
+                switch try FetchCommand.decodedPart(part, m.record, m.details, account) {
+                case .none: out.fetchNil(name)
+                case .unknownEncoding:
+                    unknownEncoding = true
+                    out.fetchNil(name)
+                case .bytes(let bytes): out.fetchNumber(name, bytes.count)
+                }
+            }
+        }
+        if seenSet.contains(record.uid) && !attributes.contains(.flags) {
+            // RFC 9051 §6.4.5: the \Seen this FETCH set is reported.
+            out.fetchFlags(record.flags, recent: recent)
+        }
+        if includesModSeq(session) && !attributes.contains(.modSeq) { out.fetchModSeq(record.modSeq) }
+        out.endFetch()
+        return true
+    }
+
+    /// A body literal from the stored bytes: whole when small, else its first piece now and
+    /// the rest in later steps. False when streaming has begun.
+    private mutating func literal(_ name: String, _ range: Range<Int>, _ m: Message, next: Int, _ account: Account,
+                                  _ out: inout ResponseEncoder) throws -> Bool {
+        out.beginFetchLiteral(name, count: range.count)
+        if range.count <= FetchCommand.wholeLiteral {
+            if !range.isEmpty { try account.read(blob: m.record.blob, range: range) { out.buffer.writeBytes($0) } }
+            return true
+        }
+        var s = Streaming(message: m, range: range, sent: 0, nextItem: next)
+        if try continueStream(&s, account, &out) { return true }
+        streaming = s
+        return false
+    }
+
+    /// Sends the next piece of a streamed literal; true when it is complete.
+    private func continueStream(_ s: inout Streaming, _ account: Account, _ out: inout ResponseEncoder) throws -> Bool {
+        let start = s.range.lowerBound + s.sent
+        let end = min(s.range.upperBound, start + FetchCommand.stepBytes)
+        try account.read(blob: s.message.record.blob, range: start..<end) { out.buffer.writeBytes($0) }
+        s.sent = end - s.range.lowerBound
+        return end >= s.range.upperBound
+    }
+
+    /// `<origin.length>` applied to a range (RFC 9051 §6.4.5: an origin past the end gives
+    /// an empty string).
+    static func cut(_ range: Range<Int>, _ partial: Partial?) -> Range<Int> {
+        guard let partial else { return range }
+        let start = min(range.upperBound, range.lowerBound + partial.origin)
+        let end = min(range.upperBound, start + partial.length)
+        return start..<end
+    }
+
+    enum SectionData {
+        case none
+        case range(Range<Int>)
+        case bytes([UInt8])
+    }
+
+    /// Where a section lies in the message, or its bytes when they have to be assembled
+    /// (HEADER.FIELDS).
+    static func locate(_ section: Section, _ record: MessageRecord, _ details: MessageDetails?, _ account: Account) throws -> SectionData {
+        if section.part.isEmpty, let details {
+            switch section.text {
+            case .none: return .range(0..<record.size)
+            case .header: return .range(0..<details.headerLength)
+            case .text: return .range(details.headerLength..<record.size)
+            case .headerFields(let names), .headerFieldsNot(let names):
+                let header = try account.bytes(blob: record.blob, range: 0..<details.headerLength)
+                return .bytes(header.withUnsafeBytes { HeaderFields.select($0, names: names, not: section.text == .headerFieldsNot(names)) })
+            case .mime: return .none
+            }
+        }
+        if section.part.isEmpty && section.text == .none { return .range(0..<record.size) }
+        guard let details, let structure = try? MessageStructure(encoded: details.structure),
+              let location = structure.locate(section.part) else { return .none }
+        switch section.text {
+        case .none: return .range(location.body)
+        case .mime: return .range(location.header)
+        case .header: return location.message.map { .range($0.header) } ?? .none
+        case .text: return location.message.map { .range($0.text) } ?? .none
+        case .headerFields(let names), .headerFieldsNot(let names):
+            guard let header = location.message?.header else { return .none }
+            let bytes = try account.bytes(blob: record.blob, range: header)
+            return .bytes(bytes.withUnsafeBytes { HeaderFields.select($0, names: names, not: section.text == .headerFieldsNot(names)) })
+        }
+    }
+
+    enum DecodedPart {
+        case none
+        case unknownEncoding
+        case bytes([UInt8])
+    }
+
+    /// A part with its transfer encoding undone (RFC 3516 §4.2); `[]` is the whole message.
+    static func decodedPart(_ part: [Int], _ record: MessageRecord, _ details: MessageDetails?, _ account: Account) throws -> DecodedPart {
+        if part.isEmpty { return .bytes(try account.bytes(blob: record.blob)) }
+        guard let details, let structure = try? MessageStructure(encoded: details.structure),
+              let location = structure.locate(part) else { return .none }
+        let raw = try account.bytes(blob: record.blob, range: location.body)
+        guard let decoded = TransferEncoding.decode(raw, encoding: location.contentTransferEncoding) else { return .unknownEncoding }
+        return .bytes(decoded)
+    }
+}

@@ -1,0 +1,121 @@
+import Store
+
+/// SEARCH and UID SEARCH (RFC 9051 §6.4.4), answered as SEARCH or, with RETURN options
+/// or IMAP4rev2, as ESEARCH (RFC 4731), saving results for `$` (RFC 5182).
+struct SearchCommand: CommandJob {
+    let arguments: SearchArguments
+    let byUID: Bool
+    let tag: String
+
+    var allowsExpunge: Bool { byUID }
+
+    /// Charsets whose strings can be searched for; any ICU knows works, these are listed
+    /// when one is refused.
+    static let advertisedCharsets = ["UTF-8", "US-ASCII"]
+
+    mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+        guard let view = session.selected else { return .done(.bad("No mailbox selected")) }
+        let completed = byUID ? "UID SEARCH completed" : "SEARCH completed"
+        if let charset = arguments.charset, !Charset.isKnown(charset) {
+            return .done(.no("Unknown charset", .badCharset(SearchCommand.advertisedCharsets)))
+        }
+        var translator = SearchTranslator(view: view, saved: session.savedSearch, charset: arguments.charset)
+        let query = try translator.query(arguments.key)
+        if translator.usesModSeq { session.options.condstore = true }
+        let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
+        let matches = try session.account.search(query, in: view.id, among: candidates)
+            .filter { view.sequenceNumber(of: $0) != nil }
+        let highestModSeq: UInt64? = translator.usesModSeq && !matches.isEmpty ? try maxModSeq(matches, session) : nil
+
+        // RFC 9051 §6.4.4: in IMAP4rev2 a plain SEARCH is RETURN (ALL).
+        let returning = arguments.returning ?? (session.options.rev2 ? [] : nil)
+        guard var options = returning else {
+            let numbers = matches.map { byUID ? $0.rawValue : UInt32(view.sequenceNumber(of: $0)!) }
+            out.write(.search(numbers, highestModSeq: highestModSeq))
+            return .done(.ok(completed))
+        }
+        if options.isEmpty { options.insert(.all) }
+        if options.contains(.save) {
+            // RFC 5182 §2.4: with MIN or MAX, only those are saved.
+            if options.contains(.min) || options.contains(.max) {
+                var saved = UIDSet()
+                if options.contains(.min), let first = matches.first { saved.insert(first) }
+                if options.contains(.max), let last = matches.last { saved.insert(last) }
+                session.savedSearch = saved
+            } else {
+                session.savedSearch = UIDSet(matches)
+            }
+            // SAVE alone answers nothing (RFC 5182 §2.1).
+            if options == [.save] { return .done(.ok(completed)) }
+        }
+        func number(_ uid: UID) -> UInt32 { byUID ? uid.rawValue : UInt32(view.sequenceNumber(of: uid)!) }
+        var items: [ESearchItem] = []
+        if options.contains(.min), let first = matches.first { items.append(.min(number(first))) }
+        if options.contains(.max), let last = matches.last { items.append(.max(number(last))) }
+        if options.contains(.all), !matches.isEmpty { items.append(.all(UIDSet(matches.map { UID(number($0)) }))) }
+        if options.contains(.count) { items.append(.count(matches.count)) }
+        if let highestModSeq { items.append(.modSeq(highestModSeq)) }
+        out.write(.esearch(tag: tag, uid: byUID, items: items))
+        return .done(.ok(completed))
+    }
+
+    /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of what it found.
+    private func maxModSeq(_ matches: [UID], _ session: SessionContext) throws -> UInt64 {
+        var highest: UInt64 = 0
+        try session.account.messages(in: session.selected!.id, uids: UIDSet(matches)) { record, _ in
+            highest = max(highest, record.modSeq.rawValue)
+        }
+        return highest
+    }
+}
+
+/// SEARCH keys in store terms: sequence numbers become UIDs through the session's view,
+/// \Recent the session's own, strings text in their charset.
+struct SearchTranslator {
+    let view: SelectedMailbox
+    let saved: UIDSet?
+    let charset: String?
+    private(set) var usesModSeq = false
+
+    init(view: SelectedMailbox, saved: UIDSet?, charset: String?) {
+        self.view = view
+        self.saved = saved
+        self.charset = charset
+    }
+
+    mutating func query(_ key: SearchKey) throws -> SearchQuery {
+        switch key {
+        case .all: return .all
+        case .flag(let f): return .hasFlags(f)
+        case .notFlag(let f): return .lacksFlags(f)
+        case .keyword(let k): return .keyword(k)
+        case .notKeyword(let k): return .lacksKeyword(k)
+        case .recent: return .uids(view.recent)
+        case .new: return .and([.uids(view.recent), .lacksFlags(.seen)])
+        case .old: return .not(.uids(view.recent))
+        case .header(let name, let value): return .header(name, text(value))
+        case .body(let value): return .body(text(value))
+        case .text(let value): return .text(text(value))
+        case .before(let d): return .arrivedBefore(d)
+        case .on(let d): return .arrivedOn(d)
+        case .since(let d): return .arrivedSince(d)
+        case .sentBefore(let d): return .sentBefore(d)
+        case .sentOn(let d): return .sentOn(d)
+        case .sentSince(let d): return .sentSince(d)
+        case .larger(let n): return .larger(Int(n))
+        case .smaller(let n): return .smaller(Int(n))
+        case .uid(let set): return .uids(view.uidSet(try view.indices(for: set, byUID: true, saved: saved)))
+        case .sequence(let set): return .uids(view.uidSet(try view.indices(for: set, byUID: false, saved: saved)))
+        case .not(let k): return .not(try query(k))
+        case .or(let a, let b): return .or(try query(a), try query(b))
+        case .and(let keys): return .and(try keys.map { try query($0) })
+        case .modSeq(let m):
+            usesModSeq = true
+            return .modSeqAtLeast(m)
+        }
+    }
+
+    func text(_ bytes: [UInt8]) -> String {
+        Charset.decode(bytes, charset: charset)
+    }
+}

@@ -1,0 +1,80 @@
+import Store
+
+/// SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3): open a mailbox, read-write or read-only.
+struct SelectCommand: CommandJob {
+    let mailbox: MailboxName
+    let readOnly: Bool
+    let parameters: SelectParameters
+
+    mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+        // A SELECT first closes what is selected, even when it then fails (§6.3.2).
+        if session.selected != nil {
+            Deselect.close(&session, &out)
+        }
+        if parameters.condstore { session.options.condstore = true }
+        let target = try MailboxResolver.resolve(mailbox, in: session)
+        let account = target.account
+        let id = try account.mailbox(named: target.name).id
+        // Watch before reading, so no change can fall between the snapshot and the watch.
+        session.observer.watch(account, id)
+        let uids = try account.uids(in: id)
+        var recent = UIDSet()
+        if !readOnly && !session.options.rev2, let claimed = try account.claimRecent(in: id) {
+            for uid in uids where claimed.contains(uid.rawValue) { recent.insert(uid) }
+        }
+        let keywords = try account.keywords(in: id)
+        // Read after the UIDs: UIDNEXT must lie above every UID the client is given.
+        let status = try account.mailbox(id: id)
+        let view = SelectedMailbox(id: id, name: try MailboxResolver.decode(mailbox, utf8: session.options.utf8), readOnly: readOnly,
+                                   uidValidity: status.uidValidity, uids: uids, highestModSeq: status.highestModSeq,
+                                   recent: recent, keywords: keywords)
+        Announcer.writeFlags(keywords, readOnly: readOnly, &out)
+        out.write(.exists(uids.count))
+        if !session.options.rev2 {
+            out.write(.recent(recent.count))
+            if let first = try account.firstUnseen(in: id), let seq = view.sequenceNumber(of: first) {
+                out.write(.untagged(.ok("First unseen", .unseen(seq))))
+            }
+        }
+        out.write(.untagged(.ok("UIDs valid", .uidValidity(status.uidValidity))))
+        out.write(.untagged(.ok("Predicted next UID", .uidNext(status.uidNext.rawValue))))
+        if session.options.condstore {
+            out.write(.untagged(.ok("Highest", .highestModSeq(status.highestModSeq.rawValue))))
+        }
+        if session.options.rev2 {
+            // RFC 9051 §6.3.2: a LIST response with the mailbox name.
+            out.write(.list(kind: "LIST", attributes: [], name: view.name, childInfo: false))
+        }
+        session.selected = view
+        return .done(.ok(readOnly ? "EXAMINE completed" : "SELECT completed", readOnly ? .readOnly : .readWrite))
+    }
+}
+
+/// CLOSE and UNSELECT (RFC 9051 §6.4.1, §6.4.2): leave the selected mailbox; CLOSE first
+/// removes the messages marked \Deleted, without EXPUNGE responses.
+struct CloseCommand: CommandJob {
+    let expunge: Bool
+    var allowsExpunge: Bool { false }
+
+    mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+        guard let view = session.selected else { return .done(.bad("No mailbox selected")) }
+        if expunge && !view.readOnly, let last = view.uids.last {
+            try session.account.expunge(UIDSet(ranges: [1...last.rawValue]), in: view.id)
+        }
+        session.observer.stopWatching()
+        session.selected = nil
+        return .done(.ok(expunge ? "CLOSE completed" : "UNSELECT completed"))
+    }
+}
+
+enum Deselect {
+    /// Leaves the selected mailbox because another is being selected; clients that can
+    /// tell the two apart learn where one ends (RFC 7162 §3.2.11, RFC 9051 §7.1: CLOSED).
+    static func close(_ session: inout SessionContext, _ out: inout ResponseEncoder) {
+        session.observer.stopWatching()
+        session.selected = nil
+        if session.options.rev2 || session.options.condstore {
+            out.write(.untagged(.ok("Previous mailbox closed", .closed)))
+        }
+    }
+}

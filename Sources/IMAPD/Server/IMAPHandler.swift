@@ -1,0 +1,311 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import ServerCore
+import Store
+
+/// One IMAP connection: frames the input, feeds the session, and performs its actions:
+/// store work on the blocking pool a step at a time (each step's output written before
+/// the next runs), logins with their failure delay, STARTTLS, COMPRESS, IDLE keepalives.
+final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Environment: Sendable {
+        var services: IMAPServices
+        var pool: BlockingPool
+        var throttle: LoginThrottle
+        var tls: NIOSSLContext?
+    }
+
+    static let idleTimerName = "imap-idle-timer"
+
+    private var session: IMAPSession
+    private let environment: Environment
+    private var framer: CommandFramer
+    /// A store command, a login or a delayed answer is in progress; input waits.
+    private var busy = false
+    private var closing = false
+    private var shutdownRequested = false
+    private var accountSlot: String?
+    private var addressSlot: String?
+    private var keepalive: RepeatedTask?
+    private var forwarder: ChangeForwarder?
+
+    init(session: IMAPSession, environment: Environment) {
+        self.session = session
+        self.environment = environment
+        self.framer = CommandFramer(limits: environment.services.settings.limits)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        forwarder = ChangeForwarder { change in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.perform(handler.session.handle(.change(change)), context: context)
+            }
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let services = environment.services
+        let address = context.channel.remoteAddress?.hostText ?? "unknown"
+        guard services.connections.take("address " + address, limit: services.settings.maxConnectionsPerAddress) else {
+            write("* BYE [LIMIT] Too many connections from your address\r\n", context: context)
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        addressSlot = "address " + address
+        environment.services.registry.add(context.channel)
+        perform(session.handle(.connected), context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        forwarder?.stopWatching()
+        keepalive?.cancel()
+        keepalive = nil
+        if let slot = accountSlot { environment.services.connections.release(slot) }
+        if let slot = addressSlot { environment.services.connections.release(slot) }
+        accountSlot = nil
+        addressSlot = nil
+        environment.services.registry.remove(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        framer.append(&incoming)
+        process(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            // RFC 9051 §5.4: an idle client is logged out with BYE.
+            write("* BYE Autologout; idle for too long\r\n", context: context)
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        if event is IMAPServer.ShutdownEvent {
+            shutdownRequested = true
+            if !busy { perform(session.handle(.shutdown), context: context) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        environment.services.logger.debug("IMAP connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func process(context: ChannelHandlerContext) {
+        while !busy && !closing {
+            guard let event = framer.next() else { return }
+            perform(session.handle(.input(event)), context: context)
+        }
+    }
+
+    private func write(_ text: String, context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: text.utf8.count)
+        out.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func perform(_ actions: [IMAPSession.Action], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .write(let buffer):
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            case .run(let job, let tag, let sessionContext):
+                busy = true
+                runStep(job, tag: tag, sessionContext, context: context)
+            case .login(let user, let password, let authorize):
+                login(user: user, password: password, authorize: authorize, context: context)
+            case .startTLS:
+                guard let tls = environment.tls else { continue }
+                context.flush()
+                // Anything sent after STARTTLS came in plaintext: drop it (RFC 9051 §11.1).
+                framer.discardAll()
+                do {
+                    try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                    perform(session.handle(.tlsStarted), context: context)
+                } catch {
+                    context.close(promise: nil)
+                }
+            case .startCompression:
+                startCompression(context: context)
+            case .loggedIn:
+                // The shorter timeout before login gives way to the long one of RFC 9051 §5.4.
+                let timeout = environment.services.settings.idleTimeout
+                let ops = context.pipeline.syncOperations
+                if let old = try? ops.handler(type: IdleStateHandler.self) { _ = ops.removeHandler(old) }
+                try? ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(timeout))), position: .before(self))
+            case .close:
+                closing = true
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            }
+        }
+        context.flush()
+        updateKeepalive(context: context)
+    }
+
+    /// Runs one step of a store command on the pool, writes its output, and either runs
+    /// the next step once that output has gone out, or ends the command.
+    private func runStep(_ job: any CommandJob, tag: String?, _ sessionContext: SessionContext, context: ChannelHandlerContext) {
+        let services = environment.services
+        let allocator = context.channel.allocator
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        environment.pool.run(on: context.eventLoop) { () -> (any CommandJob, SessionContext, ByteBuffer, Bool) in
+            var job = job
+            var state = sessionContext
+            var out = ResponseEncoder(utf8: state.options.utf8, buffer: allocator.buffer(capacity: 4096))
+            let done = CommandRunner.step(&job, tag: tag, session: &state, services: services, out: &out)
+            return (job, state, out.buffer, done)
+        }.whenComplete { result in
+            let (handler, context) = bound.value
+            switch result {
+            case .success(let (job, state, output, done)):
+                if done {
+                    context.write(handler.wrapOutboundOut(output), promise: nil)
+                    handler.busy = false
+                    handler.perform(handler.session.handle(.jobFinished(state)), context: context)
+                    if handler.shutdownRequested && !handler.busy {
+                        handler.perform(handler.session.handle(.shutdown), context: context)
+                    }
+                    handler.process(context: context)
+                } else {
+                    context.writeAndFlush(handler.wrapOutboundOut(output)).whenComplete { _ in
+                        let (handler, context) = bound.value
+                        guard context.channel.isActive else { return }
+                        handler.runStep(job, tag: tag, state, context: context)
+                    }
+                }
+            case .failure(let error):
+                services.logger.error("IMAP: store work could not run: \(error)")
+                handler.write("* BYE Server error\r\n", context: context)
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func login(user: String, password: String, authorize: String?, context: ChannelHandlerContext) {
+        busy = true
+        let services = environment.services
+        let throttle = environment.throttle
+        let local = context.channel.localAddress?.hostText
+        let source = context.channel.remoteAddress?.hostText ?? "unknown"
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        environment.pool.run(on: context.eventLoop) { () -> Result<(AccountRecord, Account), IMAPSession.LoginFailure> in
+            do {
+                guard let record = try services.store.login(user: user, password: password, authorize: authorize, localAddress: local) else {
+                    return .failure(.credentials)
+                }
+                return .success((record, try services.store.account(record)))
+            } catch {
+                return .failure(.temporary)
+            }
+        }.whenComplete { outcome in
+            let (handler, context) = bound.value
+            let result: Result<SessionContext, IMAPSession.LoginFailure>
+            switch outcome {
+            case .success(.success(let (record, account))):
+                throttle.succeeded(from: source)
+                if services.connections.take(record.id, limit: services.settings.maxConnectionsPerAccount) {
+                    handler.accountSlot = record.id
+                    result = .success(SessionContext(user: record, account: account, options: ClientOptions(), observer: handler.forwarder!))
+                } else {
+                    result = .failure(.tooManyConnections)
+                }
+            case .success(.failure(let failure)):
+                result = .failure(failure)
+            case .failure:
+                result = .failure(.temporary)
+            }
+            if case .failure(.credentials) = result {
+                // The delay grows per source address, the same whether or not the account exists.
+                let delay = throttle.failed(from: source)
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) {
+                    let (handler, context) = bound.value
+                    handler.finishLogin(result, context: context)
+                }
+            } else {
+                handler.finishLogin(result, context: context)
+            }
+        }
+    }
+
+    private func finishLogin(_ result: Result<SessionContext, IMAPSession.LoginFailure>, context: ChannelHandlerContext) {
+        busy = false
+        perform(session.handle(.loginFinished(result)), context: context)
+        process(context: context)
+    }
+
+    /// RFC 4978 §4: compression starts right after the OK; bytes the client sent after
+    /// the command are already compressed.
+    private func startCompression(context: ChannelHandlerContext) {
+        do {
+            let handler = try DeflateHandler()
+            context.flush()
+            try context.pipeline.syncOperations.addHandler(handler, position: .before(self))
+            var leftover = framer.takeBuffered()
+            for piece in try handler.inflate(&leftover, allocator: context.channel.allocator) {
+                var p = piece
+                framer.append(&p)
+            }
+        } catch {
+            environment.services.logger.warning("IMAP: COMPRESS failed: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    /// IDLE clients hear `* OK Still here` now and then, so idle NAT mappings stay open.
+    private func updateKeepalive(context: ChannelHandlerContext) {
+        if session.isIdling, keepalive == nil {
+            let interval = TimeAmount.seconds(Int64(environment.services.settings.idleKeepalive))
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                let (handler, context) = bound.value
+                handler.perform(handler.session.handle(.idleTick), context: context)
+            }
+        } else if !session.isIdling, let task = keepalive {
+            task.cancel()
+            keepalive = nil
+        }
+    }
+}
+
+/// Hands the selected mailbox's changes from whatever thread made them to the
+/// connection's event loop.
+final class ChangeForwarder: MailboxObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var observation: ChangeObservation?
+    private let deliver: @Sendable (MailboxChange) -> Void
+
+    init(deliver: @escaping @Sendable (MailboxChange) -> Void) {
+        self.deliver = deliver
+    }
+
+    func watch(_ account: Account, _ mailbox: MailboxID) {
+        let new = account.observe(mailbox, deliver)
+        let old = lock.withLock { () -> ChangeObservation? in
+            defer { observation = new }
+            return observation
+        }
+        old?.cancel()
+    }
+
+    func stopWatching() {
+        let old = lock.withLock { () -> ChangeObservation? in
+            defer { observation = nil }
+            return observation
+        }
+        old?.cancel()
+    }
+}

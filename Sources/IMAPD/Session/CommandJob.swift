@@ -1,0 +1,142 @@
+import Foundation
+import Store
+
+/// A command's work with the store. It runs on a store thread, never on an event loop,
+/// writes its untagged responses to `out` and says how it ended.
+protocol CommandJob: Sendable {
+    /// Whether pending EXPUNGE responses may be sent as this command ends: not after
+    /// FETCH, STORE or SEARCH by sequence number (RFC 9051 §7.5.1).
+    var allowsExpunge: Bool { get }
+
+    /// Runs the command or its next part. `.more` asks to be run again once what is in
+    /// `out` has been sent (a FETCH of many messages goes out in parts).
+    mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult
+}
+
+extension CommandJob {
+    var allowsExpunge: Bool { true }
+}
+
+enum StepResult {
+    case more
+    case done(StatusResponse)
+}
+
+/// Runs store commands a step at a time and ends each with the changes the session may
+/// now announce and the tagged response.
+enum CommandRunner {
+    /// One step of `command`; true when the command is finished (the tagged response, if
+    /// there is a tag, is in `out`).
+    static func step(_ command: inout any CommandJob, tag: String?, session: inout SessionContext,
+                     services: IMAPServices, out: inout ResponseEncoder) -> Bool {
+        let status: StatusResponse
+        do {
+            switch try command.run(&session, services, &out) {
+            case .more: return false
+            case .done(let s): status = s
+            }
+        } catch {
+            status = CommandRunner.status(for: error, services: services)
+        }
+        do {
+            try Announcer.announce(&session, allowExpunge: command.allowsExpunge, &out)
+        } catch {
+            services.logger.warning("IMAP: cannot announce mailbox changes: \(error)")
+        }
+        if let tag { out.write(.tagged(tag, status)) }
+        return true
+    }
+
+    /// The tagged NO a failure gives (RFC 5530 codes).
+    static func status(for error: Error, services: IMAPServices) -> StatusResponse {
+        switch error {
+        case let failure as CommandFailure:
+            return failure.status
+        case let e as StoreError:
+            switch e {
+            case .nonexistent: return .no("No such mailbox", .nonexistent)
+            case .alreadyExists: return .no("Mailbox already exists", .alreadyExists)
+            case .invalidName(let s): return .no(s.capitalizedFirst, .cannot)
+            case .invalidArgument(let s): return .no(s.capitalizedFirst, .cannot)
+            case .overQuota: return .no("Quota exceeded", .overQuota)
+            case .notPermitted(let s): return .no(s.capitalizedFirst, .cannot)
+            case .corrupted:
+                services.logger.error("IMAP: store damaged: \(e)")
+                return .no("Internal error, the administrator has been told", .serverBug)
+            case .io, .database:
+                services.logger.error("IMAP: store failure: \(e)")
+                return .no("Temporary failure, try again later", .unavailable)
+            }
+        default:
+            services.logger.error("IMAP: unexpected failure: \(error)")
+            return .no("Internal error", .serverBug)
+        }
+    }
+}
+
+/// What a session tells its client about changes to the selected mailbox made by others
+/// (RFC 9051 §7.4, §7.5): EXPUNGE, EXISTS, RECENT and FETCH FLAGS, with new keywords
+/// in FLAGS and PERMANENTFLAGS first.
+enum Announcer {
+    /// An IDLE or NOOP with nothing else to do: only the announcements.
+    struct Pending: CommandJob {
+        mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+            .done(.ok("NOOP completed"))
+        }
+    }
+
+    static func announce(_ session: inout SessionContext, allowExpunge: Bool, _ out: inout ResponseEncoder) throws {
+        guard var view = session.selected, view.hasPending else { return }
+        let account = session.account
+        if view.isDeleted {
+            out.write(.untagged(.init(.bye, nil, "Selected mailbox was deleted, have to disconnect")))
+            session.mustDisconnect = true
+            return
+        }
+        if view.needsResync {
+            let status = try account.mailbox(id: view.id)
+            guard status.uidValidity == view.uidValidity else {
+                out.write(.untagged(.init(.bye, nil, "Selected mailbox was replaced, have to disconnect")))
+                session.mustDisconnect = true
+                return
+            }
+            view.resync(currentUIDs: try account.uids(in: view.id),
+                        flagChanges: try account.flagChanges(in: view.id, since: view.highestModSeq),
+                        highestModSeq: status.highestModSeq)
+        }
+        var newRecent = UIDSet()
+        if view.hasPendingNew, !view.readOnly, !session.options.rev2, let claimed = try account.claimRecent(in: view.id) {
+            newRecent = UIDSet(ranges: [claimed])
+        }
+        let a = view.announce(allowExpunge: allowExpunge, newRecent: newRecent)
+        var keywords = view.keywords
+        for (_, update) in a.flags {
+            for k in update.flags.keywords where !keywords.contains(where: { $0.caseInsensitiveCompare(k) == .orderedSame }) {
+                keywords.append(k)
+            }
+        }
+        if keywords.count != view.keywords.count {
+            view.keywords = keywords
+            writeFlags(keywords, readOnly: view.readOnly, &out)
+        }
+        for n in a.expunged { out.write(.expunge(n)) }
+        if let exists = a.exists { out.write(.exists(exists)) }
+        if let recent = a.recent, !session.options.rev2 { out.write(.recent(recent)) }
+        for (seq, update) in a.flags {
+            out.beginFetch(seq)
+            out.fetchUID(update.uid)
+            out.fetchFlags(update.flags, recent: !session.options.rev2 && view.recent.contains(update.uid))
+            if session.options.condstore { out.fetchModSeq(update.modSeq) }
+            out.endFetch()
+        }
+        session.selected = view
+    }
+
+    /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]` for a mailbox's keywords.
+    static func writeFlags(_ keywords: [String], readOnly: Bool, _ out: inout ResponseEncoder) {
+        let system = SystemFlags.all.map(\.1)
+        out.write(.flags(system + keywords))
+        // RFC 9051 §7.1: a read-only mailbox has no permanent flags.
+        out.write(.untagged(.ok("Flags permitted", .permanentFlags(readOnly ? [] : system + keywords + ["\\*"]))))
+    }
+}
