@@ -42,8 +42,10 @@ struct SelectCommand: CommandJob {
             out.write(.untagged(.ok("Highest", .highestModSeq(status.highestModSeq.rawValue))))
         }
         if session.options.rev2 {
-            // RFC 9051 §6.3.2: a LIST response with the mailbox name.
-            out.write(.list(kind: "LIST", attributes: [], name: view.name, childInfo: false))
+            // RFC 9051 §6.3.2: a LIST response with the mailbox name and its attributes.
+            let hasChildren = try account.mailboxes().contains { $0.name.hasPrefix(target.name + "/") }
+            let attributes = [hasChildren ? "\\HasChildren" : "\\HasNoChildren"] + (status.specialUse.map { [$0] } ?? [])
+            out.write(.list(kind: "LIST", attributes: attributes, name: view.name, childInfo: false))
         }
         session.selected = view
         return .done(.ok(readOnly ? "EXAMINE completed" : "SELECT completed", readOnly ? .readOnly : .readWrite))

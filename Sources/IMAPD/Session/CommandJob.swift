@@ -52,6 +52,8 @@ enum CommandRunner {
         switch error {
         case let failure as CommandFailure:
             return failure.status
+        case let e as SequenceError:
+            return .bad(e.message)
         case let e as StoreError:
             switch e {
             case .nonexistent: return .no("No such mailbox", .nonexistent)
