@@ -37,6 +37,11 @@ public final class Store: @unchecked Sendable {
         for account in lock.withLock({ Array(open.values) }) { account.pollExternalChanges() }
     }
 
+    /// The same for one account, when another process says it changed it.
+    public func pollExternalChanges(accountID: String) {
+        lock.withLock { open[accountID] }?.pollExternalChanges()
+    }
+
     /// Creates an account from its domain's template: its folder, its mailboxes and
     /// subscriptions. `passwordHash` is a crypt(3) string (see `Password`).
     @discardableResult

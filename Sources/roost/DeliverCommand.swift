@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ServerCore
 import Store
 
 struct DeliverCommand: StoreCommand {
@@ -33,6 +34,7 @@ struct DeliverCommand: StoreCommand {
         } ?? MailboxPath.inbox
         let box = try account.mailbox(named: target)
         let result = try account.append([NewMessage(bytes: bytes)], to: box.id)
+        ChangeSignal.send(accountID: resolution.account.id, data: options.path)
         print("delivered to \(resolution.account.name) \(box.name) uid \(result.uids[0])")
     }
 }

@@ -137,6 +137,9 @@ struct RoostServer: Service {
         let poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { _ in
             _ = pool.run(on: loop) { store.pollExternalChanges() }
         }
+        let signals = try? await ChangeSignal.listen(data: settings.data, group: group) { id in
+            _ = pool.run(on: loop) { store.pollExternalChanges(accountID: id) }
+        }
         let listening = channels
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { tasks in
@@ -148,6 +151,7 @@ struct RoostServer: Service {
             for (_, channel) in listening { channel.close(promise: nil) }
         }
         poll.cancel()
+        try? await signals?.close()
         // Commands in flight finish; then every IMAP client hears BYE.
         await IMAPServer.closeConnections(imapServices)
         try? await pool.shutdown()

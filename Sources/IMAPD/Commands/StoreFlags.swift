@@ -22,6 +22,12 @@ struct StoreFlagsCommand: CommandJob {
         let result = try account.store(uids, in: view.id, action.operation, change,
                                        unchangedSince: unchangedSince.map { ModSequence($0) })
         if let modSeq = result.updated.first?.modSeq { view.noteOwnFlagChange(modSeq) }
+        // A keyword the mailbox did not have yet: FLAGS and PERMANENTFLAGS say so first.
+        let new = change.keywords.filter { k in !view.keywords.contains { $0.lowercased() == k.lowercased() } }
+        if action.operation != .remove && !new.isEmpty && !result.updated.isEmpty {
+            view.keywords += new
+            Announcer.writeFlags(view.keywords, readOnly: view.readOnly, &out)
+        }
         session.selected = view
         // Answer with every message's flags now (RFC 9051 §6.4.6), unless .SILENT; with
         // CONDSTORE the changed ones are told their new MODSEQ even then (RFC 7162 §3.1.3).

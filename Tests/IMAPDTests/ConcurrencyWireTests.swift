@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Several sessions on one mailbox: each sees the others' appends, flag changes and
+/// expunges with correct sequence numbers, never an EXPUNGE while answering FETCH, STORE
+/// or SEARCH by sequence number (RFC 9051 §7.5.1); IDLE pushes changes at once.
+@Suite struct ConcurrencyWireTests {
+    @Test func twoSessionsSeeEachOther() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("first"))
+        let a = try f.client(), b = try f.client()
+        try a.send("SELECT INBOX")
+        try b.send("SELECT INBOX")
+        try b.append(IMAPFixture.message("second"))
+        var r = try a.send("NOOP")
+        #expect(r.untagged == ["* 2 EXISTS", "* 1 RECENT"])
+        try b.send("STORE 1 +FLAGS (\\Flagged)")
+        r = try a.send("NOOP")
+        #expect(r.untagged == ["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))"])
+        try b.send("STORE 1 +FLAGS.SILENT (\\Deleted)")
+        try b.send("EXPUNGE")
+        // By sequence number the expunge must wait; the message is simply not there.
+        r = try a.send("FETCH 1:2 UID")
+        #expect(r.untagged == ["* 2 FETCH (UID 2)"])
+        #expect(r.completion == "NO [EXPUNGEISSUED] Some of the requested messages no longer exist")
+        r = try a.send("SEARCH ALL")
+        #expect(r.untagged == ["* SEARCH 2"])
+        // Message 2 is \Recent for b, whose session saw it arrive.
+        r = try a.send("STORE 2 +FLAGS (\\Seen)")
+        #expect(r.untagged == ["* 2 FETCH (FLAGS (\\Seen))"])
+        // Now it may be told, and numbering moves up.
+        r = try a.send("NOOP")
+        #expect(r.untagged == ["* 1 EXPUNGE"])
+        #expect(try a.send("FETCH 1 UID").untagged == ["* 1 FETCH (UID 2)"])
+        // UID commands may carry the expunge at once.
+        try b.append(IMAPFixture.message("third"))
+        try b.send("UID STORE 2 +FLAGS.SILENT (\\Deleted)")
+        try b.send("UID EXPUNGE 2")
+        r = try a.send("UID FETCH 1:* UID")
+        #expect(r.untagged == ["* 1 EXPUNGE", "* 1 EXISTS", "* 0 RECENT"])
+        #expect(try a.send("UID FETCH 1:* UID").untagged == ["* 1 FETCH (UID 3)"])
+    }
+
+    @Test func fiveSessionsAgreeOnNumbering() throws {
+        let f = try IMAPFixture()
+        let clients = try (0..<5).map { _ in try f.client() }
+        for c in clients { try c.send("SELECT INBOX") }
+        for (i, c) in clients.enumerated() { try c.append(IMAPFixture.message("from \(i)")) }
+        for c in clients {
+            _ = try c.send("NOOP")
+            let r = try c.send("FETCH 1:* (UID)")
+            #expect(r.untagged == (1...5).map { "* \($0) FETCH (UID \($0))" })
+        }
+        try clients[2].send("STORE 2,4 +FLAGS.SILENT (\\Deleted)")
+        try clients[2].send("EXPUNGE")
+        for c in clients where c !== clients[2] {
+            let r = try c.send("NOOP")
+            #expect(r.untagged.filter { $0.hasSuffix("EXPUNGE") } == ["* 4 EXPUNGE", "* 2 EXPUNGE"])
+            #expect(try c.send("FETCH 1:* (UID)").untagged == ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)", "* 3 FETCH (UID 5)"])
+        }
+    }
+
+    @Test func idlePushesLMTPDeliveryAndRoostDeliver() throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        try c.send("SELECT INBOX")
+        try c.wire.send("idle IDLE\r\n")
+        #expect(try c.wire.readLine() == "+ idling")
+        var start = Date()
+        try f.lmtpDeliver(IMAPFixture.message("pushed"))
+        var lines = try c.read { $0 == "* 1 EXISTS" }
+        let lmtpDelay = Date().timeIntervalSince(start)
+        #expect(lines == ["* 1 EXISTS"])
+        #expect(lmtpDelay < 0.5, "push after \(lmtpDelay) s")
+        // Another process: `roost deliver` signals the server.
+        start = Date()
+        try f.deliver(IMAPFixture.message("from another process"))
+        lines = try c.read { $0 == "* 2 EXISTS" }
+        let delay = Date().timeIntervalSince(start)
+        #expect(lines.contains("* 2 EXISTS"))
+        #expect(delay < 1.5, "push after \(delay) s")
+        try c.wire.send("DONE\r\n")
+        let r = try c.reply("idle")
+        #expect(r.completion == "OK IDLE terminated")
+        #expect(try c.send("FETCH 1:2 UID").untagged == ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)"])
+    }
+
+    @Test func idleSeesFlagsAndExpungesOfOtherSessions() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("one"))
+        try f.deliver(IMAPFixture.message("two"))
+        let a = try f.client(), b = try f.client()
+        try a.send("SELECT INBOX")
+        try b.send("SELECT INBOX")
+        try a.wire.send("i IDLE\r\n")
+        #expect(try a.wire.readLine() == "+ idling")
+        try b.send("STORE 2 +FLAGS (\\Answered)")
+        #expect(try a.readResponse() == "* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent))")
+        try b.send("STORE 1 +FLAGS.SILENT (\\Deleted)")
+        #expect(try a.readResponse() == "* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))")
+        try b.send("EXPUNGE")
+        #expect(try a.readResponse() == "* 1 EXPUNGE")
+        try a.wire.send("DONE\r\n")
+        #expect(try a.reply("i").isOK)
+        #expect(try a.send("IDLE_BAD").status == "BAD")
+        try a.wire.send("j IDLE\r\n")
+        _ = try a.wire.readLine()
+        try a.wire.send("NOTDONE\r\n")
+        #expect(try a.reply("j").completion == "BAD Expected DONE")
+    }
+
+    @Test func deletedMailboxEndsSelectingSessions() throws {
+        let f = try IMAPFixture()
+        let a = try f.client(), b = try f.client()
+        try a.send("CREATE Doomed")
+        try a.send("SELECT Doomed")
+        try b.send("DELETE Doomed")
+        let r = try a.send("NOOP")
+        #expect(r.untagged == ["* BYE Selected mailbox was deleted, have to disconnect"])
+        #expect(try a.wire.isClosed())
+    }
+}
