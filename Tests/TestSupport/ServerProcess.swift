@@ -81,4 +81,5 @@ public final class ServerProcess: @unchecked Sendable {
 
 public struct ServerError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
