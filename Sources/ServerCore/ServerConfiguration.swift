@@ -25,6 +25,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMessageSize: Int = 50 << 20
     /// Threads for store work that blocks.
     public var storeThreads = 16
+    /// IMAP sessions one account may have open at once.
+    public var maxConnectionsPerAccount = 100
+    /// Connections one client address may have open at once.
+    public var maxConnectionsPerAddress = 1000
+    /// Seconds a connection may stay silent before login.
+    public var loginTimeout = 120
+    /// Seconds a logged-in IMAP connection may stay silent (RFC 9051 §5.4: at least 30 minutes).
+    public var idleTimeout = 31 * 60
 
     public init() {}
 
@@ -42,6 +50,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         ("lmtp", "LMTP listener, address:port or unix:/path/to/socket; repeat for several"),
         ("max_message_size", "largest message accepted, like 50M (default 50M)"),
         ("store_threads", "threads for disk work (default 16)"),
+        ("max_connections_per_account", "IMAP sessions one account may have at once (default 100)"),
+        ("max_connections_per_address", "connections one client address may have at once (default 1000)"),
+        ("login_timeout", "seconds of silence before login ends a connection (default 120)"),
+        ("idle_timeout", "seconds of silence that end a logged-in IMAP connection (default 1860)"),
     ]
 
     /// Reads a configuration file over the defaults.
@@ -89,9 +101,20 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "store_threads":
             guard let n = Int(value), (1...256).contains(n) else { throw ConfigurationError("store_threads must be 1 to 256") }
             storeThreads = n
+        case "max_connections_per_account": maxConnectionsPerAccount = try Self.count(key, value, 1...100_000)
+        case "max_connections_per_address": maxConnectionsPerAddress = try Self.count(key, value, 1...1_000_000)
+        case "login_timeout": loginTimeout = try Self.count(key, value, 1...86_400)
+        case "idle_timeout": idleTimeout = try Self.count(key, value, 1...86_400)
         default:
             throw ConfigurationError("unknown setting '\(key)'")
         }
+    }
+
+    static func count(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(text), range.contains(n) else {
+            throw ConfigurationError("\(key) must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
     }
 
     static func size(_ text: String) throws -> Int {

@@ -109,7 +109,11 @@ struct RoostServer: Service {
         let pool = BlockingPool(threads: settings.storeThreads)
         let throttle = LoginThrottle()
         var channels: [(String, Channel)] = []
-        let imapSettings = IMAPSettings(hostname: settings.hostname, appendLimit: settings.maxMessageSize)
+        var imapSettings = IMAPSettings(hostname: settings.hostname, appendLimit: settings.maxMessageSize)
+        imapSettings.maxConnectionsPerAccount = settings.maxConnectionsPerAccount
+        imapSettings.maxConnectionsPerAddress = settings.maxConnectionsPerAddress
+        imapSettings.loginTimeout = Double(settings.loginTimeout)
+        imapSettings.idleTimeout = Double(settings.idleTimeout)
         let imapServices = IMAPServices(store: store, settings: imapSettings, logger: logger)
         do {
             let tls = try settings.tlsContext()

@@ -8,6 +8,7 @@ public final class ServerProcess: @unchecked Sendable {
     private let output = Pipe()
     private let lock = NSLock()
     private var printed = ""
+    static let listenerFlags: Set<String> = ["--imap", "--imaps", "--pop3", "--pop3s", "--lmtp"]
     /// Listener kind ("lmtp", "imap" ...) to its bound port.
     public private(set) var ports: [String: Int] = [:]
 
@@ -38,7 +39,7 @@ public final class ServerProcess: @unchecked Sendable {
                     // A Unix socket listener has no port; it still counts as started.
                     found[String(words[0])] = words[3].hasPrefix("unix:") ? 0 : words[3].split(separator: ":").last.flatMap { Int($0) }
                 }
-                let expected = arguments.filter { $0.hasPrefix("--") && $0 != "--config" && $0 != "--data" }.count
+                let expected = arguments.filter { ServerProcess.listenerFlags.contains($0) }.count
                 if found.count >= expected {
                     ports = found
                     return

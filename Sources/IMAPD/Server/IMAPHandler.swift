@@ -42,10 +42,10 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        forwarder = ChangeForwarder { change in
+        forwarder = ChangeForwarder {
             loop.execute {
                 let (handler, context) = bound.value
-                handler.perform(handler.session.handle(.change(change)), context: context)
+                handler.takeChanges(context: context)
             }
         }
     }
@@ -101,6 +101,17 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         environment.services.logger.debug("IMAP connection error: \(error)")
         context.close(promise: nil)
+    }
+
+    /// Feeds collected changes to the session, unless a store command is running: it
+    /// takes them itself, in order, before it announces.
+    private func takeChanges(context: ChannelHandlerContext) {
+        guard !session.running, let forwarder else { return }
+        let changes = forwarder.takeChanges()
+        guard !changes.isEmpty else { return }
+        var actions: [IMAPSession.Action] = []
+        for change in changes { actions += session.handle(.change(change)) }
+        perform(actions, context: context)
     }
 
     private func process(context: ChannelHandlerContext) {
@@ -176,6 +187,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                     context.write(handler.wrapOutboundOut(output), promise: nil)
                     handler.busy = false
                     handler.perform(handler.session.handle(.jobFinished(state)), context: context)
+                    handler.takeChanges(context: context)
                     if handler.shutdownRequested && !handler.busy {
                         handler.perform(handler.session.handle(.shutdown), context: context)
                     }
@@ -281,21 +293,29 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-/// Hands the selected mailbox's changes from whatever thread made them to the
-/// connection's event loop.
+/// Collects the selected mailbox's changes from whatever thread made them, and tells the
+/// connection's event loop that some are waiting.
 final class ChangeForwarder: MailboxObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var observation: ChangeObservation?
-    private let deliver: @Sendable (MailboxChange) -> Void
+    private var pending: [MailboxChange] = []
+    private let notify: @Sendable () -> Void
 
-    init(deliver: @escaping @Sendable (MailboxChange) -> Void) {
-        self.deliver = deliver
+    init(notify: @escaping @Sendable () -> Void) {
+        self.notify = notify
     }
 
     func watch(_ account: Account, _ mailbox: MailboxID) {
-        let new = account.observe(mailbox, deliver)
+        let new = account.observe(mailbox) { [weak self] change in
+            guard let self else { return }
+            self.lock.withLock { self.pending.append(change) }
+            self.notify()
+        }
         let old = lock.withLock { () -> ChangeObservation? in
-            defer { observation = new }
+            defer {
+                observation = new
+                pending.removeAll()
+            }
             return observation
         }
         old?.cancel()
@@ -303,9 +323,19 @@ final class ChangeForwarder: MailboxObserver, @unchecked Sendable {
 
     func stopWatching() {
         let old = lock.withLock { () -> ChangeObservation? in
-            defer { observation = nil }
+            defer {
+                observation = nil
+                pending.removeAll()
+            }
             return observation
         }
         old?.cancel()
+    }
+
+    func takeChanges() -> [MailboxChange] {
+        lock.withLock {
+            defer { pending.removeAll() }
+            return pending
+        }
     }
 }

@@ -88,7 +88,12 @@ enum Announcer {
     }
 
     static func announce(_ session: inout SessionContext, allowExpunge: Bool, _ out: inout ResponseEncoder) throws {
-        guard var view = session.selected, view.hasPending else { return }
+        guard var view = session.selected else { return }
+        for change in session.observer.takeChanges() { view.receive(change) }
+        guard view.hasPending else {
+            session.selected = view
+            return
+        }
         let account = session.account
         if view.isDeleted {
             out.write(.untagged(.init(.bye, nil, "Selected mailbox was deleted, have to disconnect")))

@@ -90,12 +90,16 @@ public struct ClientOptions: Sendable, Equatable {
     public var utf8: Bool { rev2 }
 }
 
-/// Hands the changes of the selected mailbox to the connection; the connection decides
-/// on which thread they land.
+/// Collects the changes of the selected mailbox for the session, in the order they
+/// happened. Whoever is working for the session takes them: the store command running
+/// (right before it announces, so a change another session finished before this command
+/// began is always told), or the connection between commands.
 public protocol MailboxObserver: Sendable {
-    /// Starts delivering changes of `mailbox`, ending any earlier watch.
+    /// Starts collecting changes of `mailbox`, dropping any collected for an earlier one.
     func watch(_ account: Account, _ mailbox: MailboxID)
     func stopWatching()
+    /// The changes collected so far, oldest first.
+    func takeChanges() -> [MailboxChange]
 }
 
 /// What a logged-in session carries between commands; commands get it to read and change.

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Limits proven on the wire: each refusal is a BAD or NO with a response code, and the
+/// connection stays usable where the protocol allows.
+@Suite struct LimitsWireTests {
+    @Test func overlongLinesAndLiterals() throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        try c.wire.send("long NOOP " + String(repeating: "x", count: 70_000) + "\r\n")
+        #expect(try c.wire.readLine() == "long BAD [TOOBIG] Line too long")
+        // A literal too large for a string (not an APPEND).
+        try c.wire.send("lit LOGIN {100000}\r\n")
+        #expect(try c.wire.readLine() == "lit BAD [TOOBIG] Literal too large")
+        try c.wire.send("lit2 SELECT {70000+}\r\n" + String(repeating: "y", count: 70_000) + "\r\n")
+        #expect(try c.wire.readLine() == "lit2 BAD [TOOBIG] Literal too large")
+        #expect(try c.send("NOOP").isOK)
+    }
+
+    @Test func deepNestingAndPipelining() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("one"))
+        let c = try f.client()
+        try c.send("SELECT INBOX")
+        let deep = "SEARCH " + String(repeating: "(", count: 200) + "ALL" + String(repeating: ")", count: 200)
+        #expect(try c.send(deep).completion == "BAD Search program nested too deeply")
+        // Thousands of pipelined commands are answered in order.
+        var batch = ""
+        for i in 0..<2000 { batch += "p\(i) FETCH 1 (UID)\r\n" }
+        try c.wire.send(batch)
+        for i in 0..<2000 {
+            #expect(try c.wire.readLine() == "* 1 FETCH (UID 1)")
+            #expect(try c.wire.readLine() == "p\(i) OK FETCH completed")
+        }
+    }
+
+    @Test func connectionsPerAccountAndTimeouts() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com --main")
+        try roost.run("account add alice@example.com --password-stdin", input: "alicepw\n")
+        let config = dir.path + "/roost.conf"
+        try "max_connections_per_account = 2\nlogin_timeout = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(data: dir.path, arguments: ["--config", config, "--imap", "127.0.0.1:0"])
+        let port = server.port("imap")
+        let first = try IMAPClient(port: port, user: "alice", password: "alicepw")
+        let second = try IMAPClient(port: port, user: "alice", password: "alicepw")
+        let third = try IMAPClient(port: port)
+        #expect(try third.send("LOGIN alice alicepw").completion == "NO [LIMIT] Too many connections for this account")
+        try first.send("LOGOUT")
+        usleep(200_000)
+        #expect(try third.send("LOGIN alice alicepw").isOK)
+        #expect(try second.send("NOOP").isOK)
+        // Before login, silence ends the connection after the short timeout.
+        let silent = try IMAPClient(port: port)
+        silent.wire.timeout = 5
+        #expect(try silent.wire.readLine() == "* BYE Autologout; idle for too long")
+    }
+}
+
+/// TLS (STARTTLS, implicit TLS) and COMPRESS=DEFLATE, driven by Python's imaplib and ssl,
+/// a real client stack.
+@Suite struct TLSAndCompressionTests {
+    static var python: String? {
+        ["/usr/bin/python3", "/usr/local/bin/python3", "/root/.pyenv/shims/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func run(_ script: String) throws -> String {
+        let r = try runProgram(Self.python!, ["-c", script])
+        #expect(r.code == 0, "\(r.output)")
+        return r.output
+    }
+
+    @Test(.enabled(if: python != nil)) func startTLSAndImplicitTLS() throws {
+        let dir = TemporaryDirectory()
+        let cert = try TestCertificate(in: dir.path)
+        let f = try IMAPFixture(["--imaps", "127.0.0.1:0", "--tls-certificate", cert.certificate, "--tls-key", cert.key])
+        let out = try run("""
+            import imaplib, ssl
+            ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+            m = imaplib.IMAP4('127.0.0.1', \(f.port))
+            print('before', 'STARTTLS' in m.capabilities)
+            m.starttls(ssl_context=ctx)
+            print('after', 'STARTTLS' in m.capabilities, m.sock.version())
+            print(m.login('alice', 'alicepw')[0])
+            print(m.select('INBOX')[0])
+            m.logout()
+            s = imaplib.IMAP4_SSL('127.0.0.1', \(f.server.port("imaps")), ssl_context=ctx)
+            print('implicit', 'STARTTLS' in s.capabilities, s.login('bob', 'bobpw')[0])
+            s.logout()
+            """)
+        #expect(out.contains("before True"))
+        #expect(out.contains("after False TLSv1.3"))
+        #expect(out.contains("OK\nOK"))
+        #expect(out.contains("implicit False OK"))
+    }
+
+    @Test(.enabled(if: python != nil)) func compressDeflate() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("compressed", body: String(repeating: "squeeze me ", count: 2000)))
+        let out = try run("""
+            import socket, zlib
+            s = socket.create_connection(('127.0.0.1', \(f.port)))
+            f = s.makefile('rb')
+            f.readline()
+            s.sendall(b'a LOGIN alice alicepw\\r\\n')
+            while not f.readline().startswith(b'a OK'): pass
+            s.sendall(b'b COMPRESS DEFLATE\\r\\n')
+            print(f.readline().decode().strip())
+            c = zlib.compressobj(6, zlib.DEFLATED, -15); d = zlib.decompressobj(-15)
+            s.sendall(c.compress(b'c SELECT INBOX\\r\\nd FETCH 1 BODY.PEEK[TEXT]\\r\\ne LOGOUT\\r\\n') + c.flush(zlib.Z_SYNC_FLUSH))
+            data = b''
+            s.settimeout(10)
+            while b'e OK' not in data:
+                chunk = s.recv(65536)
+                if not chunk: break
+                data += d.decompress(chunk)
+            print(b'd OK FETCH completed' in data, data.count(b'squeeze me '))
+            """)
+        #expect(out.contains("b OK DEFLATE active"))
+        #expect(out.contains("True 2000"))
+    }
+}

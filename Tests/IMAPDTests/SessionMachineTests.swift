@@ -1,0 +1,106 @@
+import Foundation
+@testable import IMAPD
+import NIOCore
+import Store
+import Testing
+import TestSupport
+
+/// The session state machine driven directly: events in, actions out, no sockets.
+@Suite struct SessionMachineTests {
+    struct NoObserver: MailboxObserver {
+        func watch(_ account: Account, _ mailbox: MailboxID) {}
+        func stopWatching() {}
+        func takeChanges() -> [MailboxChange] { [] }
+    }
+
+    let directory = TemporaryDirectory()
+
+    func session(plaintext: Bool = true, tls: Bool = false) -> IMAPSession {
+        IMAPSession(settings: .init(hostname: "mx.test", appendLimit: 1000, tlsAvailable: tls, plaintextAllowedWithoutTLS: plaintext),
+                    tlsActive: false)
+    }
+
+    func context() throws -> SessionContext {
+        let store = try Store(root: directory.path)
+        _ = try store.directory.addDomain("example.com", main: true)
+        let record = try store.createAccount(try AccountName(parsing: "u@example.com"), passwordHash: try Password.hash("pw"))
+        return SessionContext(user: record, account: try store.account(record), options: ClientOptions(), observer: NoObserver())
+    }
+
+    /// What the actions write, and the other actions by name.
+    func describe(_ actions: [IMAPSession.Action]) -> [String] {
+        actions.map { action in
+            switch action {
+            case .write(let b): return String(buffer: b)
+            case .run(let job, let tag, _): return "run \(type(of: job)) \(tag ?? "-")"
+            case .login(let user, let password, let authorize): return "login \(user) \(password) \(authorize ?? "-")"
+            case .startTLS: return "starttls"
+            case .startCompression: return "compress"
+            case .loggedIn: return "logged in"
+            case .close: return "close"
+            }
+        }
+    }
+
+    func input(_ s: inout IMAPSession, _ line: String) -> [String] {
+        describe(s.handle(.input(.command(ByteBuffer(string: line)))))
+    }
+
+    @Test func loginFlow() throws {
+        var s = session()
+        let greeting = describe(s.handle(.connected))
+        #expect(greeting.count == 1 && greeting[0].hasPrefix("* OK [CAPABILITY IMAP4rev1 ") && greeting[0].hasSuffix("] mx.test Roost IMAP ready\r\n"))
+        #expect(input(&s, "a SELECT INBOX") == ["a BAD Log in first\r\n"])
+        #expect(input(&s, "b LOGIN u pw") == ["login u pw -"])
+        // Input while the login is checked is not taken (the handler holds it back anyway).
+        #expect(input(&s, "c NOOP") == [])
+        let done = describe(s.handle(.loginFinished(.failure(.credentials))))
+        #expect(done == ["b NO [AUTHENTICATIONFAILED] Authentication failed\r\n"])
+        _ = input(&s, "d LOGIN u pw")
+        let ok = describe(s.handle(.loginFinished(.success(try context()))))
+        #expect(ok.count == 2 && ok[0].hasPrefix("d OK [CAPABILITY ") && ok[1] == "logged in")
+        #expect(input(&s, "e SELECT INBOX") == ["run SelectCommand e"])
+    }
+
+    @Test func saslPlainContinuation() {
+        var s = session()
+        #expect(input(&s, "a AUTHENTICATE PLAIN") == ["+ \r\n"])
+        #expect(input(&s, Data("admin@example.com\0boss\0secret".utf8).base64EncodedString()) == ["login boss secret admin@example.com"])
+    }
+
+    @Test func plaintextRefusedUntilTLS() {
+        var s = session(plaintext: false, tls: true)
+        #expect(input(&s, "a LOGIN u pw") == ["a NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections\r\n"])
+        #expect(input(&s, "b STARTTLS") == ["b OK Begin TLS negotiation now\r\n", "starttls"])
+        _ = s.handle(.tlsStarted)
+        #expect(input(&s, "c LOGIN u pw") == ["login u pw -"])
+    }
+
+    @Test func changesWaitWhileACommandRuns() throws {
+        var s = session()
+        _ = input(&s, "a LOGIN u pw")
+        var ctx = try context()
+        _ = s.handle(.loginFinished(.success(ctx)))
+        ctx.selected = SelectedMailbox(id: 1, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
+        _ = input(&s, "b SELECT INBOX")
+        _ = s.handle(.jobFinished(ctx))
+        // IDLE, then a change: an announcement is run at once.
+        #expect(input(&s, "c IDLE") == ["+ idling\r\n"])
+        #expect(describe(s.handle(.change(.appended([UID(2)])))) == ["run Pending -"])
+        // Another change while it runs waits, and runs next.
+        #expect(describe(s.handle(.change(.appended([UID(3)])))) == [])
+        #expect(describe(s.handle(.jobFinished(ctx))) == ["run Pending -"])
+        #expect(describe(s.handle(.jobFinished(ctx))) == [])
+        #expect(input(&s, "DONE") == ["c OK IDLE terminated\r\n"])
+        #expect(describe(s.handle(.shutdown)) == ["* BYE Server shutting down\r\n", "close"])
+    }
+
+    @Test func framingErrorsAreAnswered() {
+        var s = session()
+        #expect(describe(s.handle(.input(.continuationNeeded))) == ["+ Ready for literal data\r\n"])
+        #expect(describe(s.handle(.input(.lineTooLong(tag: "x")))) == ["x BAD [TOOBIG] Line too long\r\n"])
+        #expect(describe(s.handle(.input(.lineTooLong(tag: nil)))) == ["* BAD [TOOBIG] Line too long\r\n"])
+        #expect(describe(s.handle(.input(.literalTooLarge(tag: "y", isAppend: true)))) == ["y NO [TOOBIG] Message too large\r\n"])
+        #expect(input(&s, "z LOGOUT") == ["* BYE Logging out\r\nz OK LOGOUT completed\r\n", "close"])
+    }
+}
