@@ -121,3 +121,22 @@ import TestSupport
         #expect(try a.wire.isClosed())
     }
 }
+
+/// SIGTERM: commands in flight finish, then every client hears BYE and the server exits.
+@Suite struct ShutdownWireTests {
+    @Test func gracefulShutdownSaysBye() throws {
+        let f = try IMAPFixture()
+        let idle = try f.client()
+        try idle.send("SELECT INBOX")
+        try idle.wire.send("i IDLE\r\n")
+        #expect(try idle.wire.readLine() == "+ idling")
+        let other = try f.client()
+        kill(f.server.process.processIdentifier, SIGTERM)
+        #expect(try idle.wire.readLine() == "* BYE Server shutting down")
+        #expect(try other.wire.readLine() == "* BYE Server shutting down")
+        #expect(try idle.wire.isClosed())
+        f.server.process.waitUntilExit()
+        #expect(f.server.process.terminationStatus == 0)
+        #expect(f.server.log.contains("roost stopped"))
+    }
+}

@@ -41,7 +41,7 @@ import TestSupport
         try roost.run("domain add example.com --main")
         try roost.run("account add alice@example.com --password-stdin", input: "alicepw\n")
         let config = dir.path + "/roost.conf"
-        try "max_connections_per_account = 2\nlogin_timeout = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "max_connections_per_account = 2\nmax_connections_per_address = 3\nlogin_timeout = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
         let server = try ServerProcess(data: dir.path, arguments: ["--config", config, "--imap", "127.0.0.1:0"])
         let port = server.port("imap")
         let first = try IMAPClient(port: port, user: "alice", password: "alicepw")
@@ -52,6 +52,16 @@ import TestSupport
         usleep(200_000)
         #expect(try third.send("LOGIN alice alicepw").isOK)
         #expect(try second.send("NOOP").isOK)
+        do {
+            // With second and third open, a third connection from this address is the last one let in.
+            let fourth = try IMAPClient(port: port)
+            let fifth = try IMAPClient(port: port)
+            #expect(fifth.greeting == "* BYE [LIMIT] Too many connections from your address")
+            #expect(try fourth.send("NOOP").isOK)
+        }
+        try second.send("LOGOUT")
+        try third.send("LOGOUT")
+        usleep(200_000)
         // Before login, silence ends the connection after the short timeout.
         let silent = try IMAPClient(port: port)
         silent.wire.timeout = 5
