@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "IMAPD", targets: ["IMAPD"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

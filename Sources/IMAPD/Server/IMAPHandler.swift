@@ -31,7 +31,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var accountSlot: String?
     private var addressSlot: String?
     private var keepalive: RepeatedTask?
-    private var forwarder: ChangeForwarder?
+    private var forwarder: ChangeCollector?
 
     init(session: IMAPSession, environment: Environment) {
         self.session = session
@@ -42,7 +42,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        forwarder = ChangeForwarder {
+        forwarder = ChangeCollector {
             loop.execute {
                 let (handler, context) = bound.value
                 handler.takeChanges(context: context)
@@ -158,8 +158,10 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                 try? ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(timeout))), position: .before(self))
             case .close:
                 closing = true
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-                    context.close(promise: nil)
+                // Close once what was written (a BYE) has gone out.
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                    channel.close(promise: nil)
                 }
             }
         }
@@ -289,53 +291,6 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         } else if !session.isIdling, let task = keepalive {
             task.cancel()
             keepalive = nil
-        }
-    }
-}
-
-/// Collects the selected mailbox's changes from whatever thread made them, and tells the
-/// connection's event loop that some are waiting.
-final class ChangeForwarder: MailboxObserver, @unchecked Sendable {
-    private let lock = NSLock()
-    private var observation: ChangeObservation?
-    private var pending: [MailboxChange] = []
-    private let notify: @Sendable () -> Void
-
-    init(notify: @escaping @Sendable () -> Void) {
-        self.notify = notify
-    }
-
-    func watch(_ account: Account, _ mailbox: MailboxID) {
-        let new = account.observe(mailbox) { [weak self] change in
-            guard let self else { return }
-            self.lock.withLock { self.pending.append(change) }
-            self.notify()
-        }
-        let old = lock.withLock { () -> ChangeObservation? in
-            defer {
-                observation = new
-                pending.removeAll()
-            }
-            return observation
-        }
-        old?.cancel()
-    }
-
-    func stopWatching() {
-        let old = lock.withLock { () -> ChangeObservation? in
-            defer {
-                observation = nil
-                pending.removeAll()
-            }
-            return observation
-        }
-        old?.cancel()
-    }
-
-    func takeChanges() -> [MailboxChange] {
-        lock.withLock {
-            defer { pending.removeAll() }
-            return pending
         }
     }
 }

@@ -28,7 +28,7 @@ struct MessageText {
             let top = entity()
             var fields: [String: [[UInt8]]] = [:]
             bytes.withUnsafeBytes { raw in
-                HeaderScanner.scan(raw, in: top.header) { field in
+                _ = HeaderScanner.scan(raw, in: top.header) { field in
                     let key = String(decoding: raw[field.name], as: UTF8.self).lowercased()
                     let value = EncodedWords.decode(raw.unfolded(field.value))
                     fields[key, default: []].append(TextFolding.fold(value))

@@ -1,0 +1,82 @@
+import Benchmark
+import BenchmarkFixtures
+import Foundation
+import IMAPD
+import Logging
+import NIOCore
+import Store
+
+/// IMAP protocol benchmarks: the command parser, and whole commands through the session
+/// and the store (no sockets) on a 100k-message mailbox.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(5))
+
+    // What Thunderbird sends to list a folder, parsed from its bytes.
+    let headerSync = "a12 UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])"
+    Benchmark("Parse Thunderbird's header-sync UID FETCH", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let buffer = ByteBuffer(string: headerSync)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try CommandParser.parse(buffer).get())
+        }
+    }
+
+    let search = "a13 UID SEARCH CHARSET UTF-8 OR (FROM \"alice\" SINCE 1-Jan-2026) (SUBJECT {6+}\r\nreport NOT DELETED) UNSEEN"
+    Benchmark("Parse a SEARCH with a literal", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let buffer = ByteBuffer(string: search)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try CommandParser.parse(buffer).get())
+        }
+    }
+
+    let large = LargeMailbox.shared
+    func session() throws -> LocalSession {
+        let f = try large.get()
+        let services = IMAPServices(store: f.store, settings: IMAPSettings(hostname: "bench", appendLimit: 50 << 20),
+                                    logger: Logger(label: "bench"))
+        var s = try LocalSession(services: services, user: f.record)
+        _ = s.run("1 EXAMINE INBOX")
+        return s
+    }
+
+    Benchmark("SELECT a 100k-message mailbox", configuration: .init(scalingFactor: .one)) { benchmark in
+        var s = try session()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(s.run("2 EXAMINE INBOX").readableBytes)
+        }
+    }
+
+    Benchmark("UID FETCH 1:* (FLAGS) of 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
+        var s = try session()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(s.run("3 UID FETCH 1:* (FLAGS)").readableBytes)
+        }
+    }
+
+    Benchmark("Thunderbird's header sync of 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
+        var s = try session()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(s.run(headerSync).readableBytes)
+        }
+    }
+
+    Benchmark("UID SEARCH UNSEEN in 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
+        var s = try session()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(s.run("4 UID SEARCH UNSEEN").readableBytes)
+        }
+    }
+
+    Benchmark("UID SEARCH FROM in 100k messages (header scan)", configuration: .init(scalingFactor: .one, maxIterations: 5)) { benchmark in
+        var s = try session()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(s.run("5 UID SEARCH FROM sender42@").readableBytes)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Store
+
+/// Collects the selected mailbox's changes from whatever thread made them, in order, and
+/// tells the connection (through `notify`) that some are waiting.
+final class ChangeCollector: MailboxObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var observation: ChangeObservation?
+    private var pending: [MailboxChange] = []
+    private let notify: (@Sendable () -> Void)?
+
+    init(notify: (@Sendable () -> Void)? = nil) {
+        self.notify = notify
+    }
+
+    func watch(_ account: Account, _ mailbox: MailboxID) {
+        let new = account.observe(mailbox) { [weak self] change in
+            guard let self else { return }
+            self.lock.withLock { self.pending.append(change) }
+            self.notify?()
+        }
+        replace(with: new)
+    }
+
+    func stopWatching() {
+        replace(with: nil)
+    }
+
+    /// Swaps the observation, dropping what was collected for the old one; the old one is
+    /// cancelled outside the lock (its hub takes its own).
+    private func replace(with new: ChangeObservation?) {
+        let old = lock.withLock { () -> ChangeObservation? in
+            defer {
+                observation = new
+                pending.removeAll()
+            }
+            return observation
+        }
+        old?.cancel()
+    }
+
+    func takeChanges() -> [MailboxChange] {
+        lock.withLock {
+            defer { pending.removeAll() }
+            return pending
+        }
+    }
+}
