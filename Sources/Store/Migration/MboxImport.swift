@@ -16,25 +16,27 @@ public struct MboxImport {
     }
 
     public func run(progress: MigrationProgress = { _, _ in }, problem: (ImportProblem) -> Void = { _ in }) throws -> ImportReport {
+        _ = try MailboxPath.canonical(mailbox)
         var reader = try MboxReader(path: file, format: format)
         defer { reader.close() }
+        progress(0, reader.size)
+        // The first message shows the file is an mbox before the mailbox is made.
+        var next = try reader.next()
         let target = try MailboxImport(account: account, mailbox: mailbox, uidValidity: nil)
         var report = ImportReport()
-        progress(0, reader.size)
-        while let message = try reader.next() {
-            defer { progress(reader.consumed, reader.size) }
+        while let message = next {
             let (flags, bytes) = MboxFlagHeaders.extract(message.bytes)
-            let stored: [UInt8]
             do {
-                stored = try MessageCheck.stored(bytes)
-            } catch {
-                let p = ImportProblem(location: "\(file) message \(message.number) (line \(message.line))", reason: error.reason("message"))
+                let stored = try MessageCheck.stored(bytes)
+                let date = message.envelope.date ?? MessageParser.parse(stored).fields.date
+                try target.add(ImportedMessage(bytes: stored, flags: flags, internalDate: date, uid: nil))
+            } catch let refusal as MessageCheck.Refusal {
+                let p = ImportProblem(location: "\(file) message \(message.number) (line \(message.line))", reason: refusal.reason("message"))
                 report.problems.append(p)
                 problem(p)
-                continue
             }
-            let date = message.envelope.date ?? MessageParser.parse(stored).fields.date
-            try target.add(ImportedMessage(bytes: stored, flags: flags, internalDate: date, uid: nil))
+            progress(reader.consumed, reader.size)
+            next = try reader.next()
         }
         report.mailboxes.append(try target.finish())
         return report
