@@ -53,11 +53,15 @@ public struct NewMessage: Sendable {
     public var flags: Flags
     /// Seconds since 1970; nil means now.
     public var internalDate: Int64?
+    /// The UID to keep (a migration from a server that handed it out); nil takes UIDNEXT.
+    /// It must not be below UIDNEXT: a UID is never given twice.
+    public var uid: UID?
 
-    public init(bytes: [UInt8], flags: Flags = Flags(), internalDate: Int64? = nil) {
+    public init(bytes: [UInt8], flags: Flags = Flags(), internalDate: Int64? = nil, uid: UID? = nil) {
         self.bytes = bytes
         self.flags = flags
         self.internalDate = internalDate
+        self.uid = uid
     }
 }
 
@@ -196,6 +200,10 @@ extension Account {
             "INSERT INTO message(mailbox, uid, blob, flags, keywords, modseq, internaldate, savedate, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let now = Int64(Date().timeIntervalSince1970)
         for (p, location) in zip(batch, locations) {
+            if let kept = p.message.uid {
+                guard Int64(kept.rawValue) >= uid else { throw StoreError.alreadyExists("UID \(kept) is below UIDNEXT \(uid) of mailbox \(box.name)") }
+                uid = Int64(kept.rawValue)
+            }
             guard uid <= Int64(UInt32.max) else { throw StoreError.notPermitted("mailbox has run out of UIDs") }
             let f = p.parsed.fields
             insertBlob.reset()

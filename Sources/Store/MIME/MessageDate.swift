@@ -10,12 +10,17 @@ enum MessageDate {
 
         let day: Int, monthNumber: Int, yearWord: [UInt8], time: (Int, Int, Int), zoneWord: [UInt8]?
         if let m = month(words[0]) {
-            // asctime: "Jul 1 10:52:37 2003", or "Jul 1 2003 10:52:37"; a zone may follow.
+            // asctime: "Jul 1 10:52:37 2003", or "Jul 1 2003 10:52:37"; a zone may follow, or
+            // stand before the year as in Gmail's mbox files ("Jul 1 10:52:37 +0000 2003").
             guard words.count >= 4, let d = number(words[1]) else { return nil }
             let timeFirst = words[2].contains(UInt8(ascii: ":"))
             guard let t = clock(words[timeFirst ? 2 : 3]) else { return nil }
-            (day, monthNumber, yearWord, time) = (d, m, words[timeFirst ? 3 : 2], t)
-            zoneWord = words.count > 4 ? words[4] : nil
+            if timeFirst, words.count >= 5, number(words[3]) == nil, number(words[4]) != nil {
+                (day, monthNumber, yearWord, time, zoneWord) = (d, m, words[4], t, words[3])
+            } else {
+                (day, monthNumber, yearWord, time) = (d, m, words[timeFirst ? 3 : 2], t)
+                zoneWord = words.count > 4 ? words[4] : nil
+            }
         } else {
             // "1 Jul 2003 10:52:37 +0200"; the time may be missing.
             guard let d = number(words[0]), let m = month(words[1]) else { return nil }
