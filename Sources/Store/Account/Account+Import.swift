@@ -74,16 +74,6 @@ extension Account {
             return keys
         }
     }
-
-    /// The keywords used in a mailbox, sorted (what a Maildir export lists in `dovecot-keywords`).
-    public func keywords(in mailbox: MailboxID) throws -> [String] {
-        try withDatabase {
-            let s = try db.statement("SELECT DISTINCT keywords FROM message WHERE mailbox = ? AND keywords IS NOT NULL").bind(.int(mailbox))
-            var all = Set<String>()
-            while try s.step() { for k in (s.text(0) ?? "").split(separator: " ") { all.insert(String(k)) } }
-            return all.sorted()
-        }
-    }
 }
 
 extension Account {

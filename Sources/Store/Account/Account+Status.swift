@@ -17,7 +17,7 @@ extension Account {
         }
     }
 
-    /// The keywords used in a mailbox, sorted (SELECT's FLAGS and PERMANENTFLAGS).
+    /// The keywords used in a mailbox, sorted (SELECT's FLAGS, a Maildir export's `dovecot-keywords`).
     public func keywords(in mailbox: MailboxID) throws -> [String] {
         try withDatabase {
             let s = try db.statement("SELECT DISTINCT keywords FROM message WHERE mailbox = ? AND keywords IS NOT NULL").bind(.int(mailbox))
