@@ -38,6 +38,17 @@ public struct FlagUpdate: Sendable, Equatable {
     public var uid: UID
     public var flags: Flags
     public var modSeq: ModSequence
+    /// Nil when the shared flags changed (`flags` has \Seen as the owner has it); a
+    /// reader's account id when only that reader's own \Seen changed (`flags` as that
+    /// reader sees them).
+    public var reader: String?
+
+    public init(uid: UID, flags: Flags, modSeq: ModSequence, reader: String? = nil) {
+        self.uid = uid
+        self.flags = flags
+        self.modSeq = modSeq
+        self.reader = reader
+    }
 }
 
 public struct StoreResult: Sendable, Equatable {
@@ -81,21 +92,33 @@ extension Account {
     }
 
     /// Messages whose flags changed after `modSeq` (for a session catching up with another
-    /// process's changes, and for CONDSTORE).
-    public func flagChanges(in mailbox: MailboxID, since modSeq: ModSequence) throws -> [FlagUpdate] {
+    /// process's changes, and for CONDSTORE), as `reader` sees them (nil: the owner).
+    public func flagChanges(in mailbox: MailboxID, since modSeq: ModSequence, reader: String? = nil) throws -> [FlagUpdate] {
         try withDatabase {
-            let s = try db.statement("SELECT uid, flags, keywords, modseq FROM message WHERE mailbox = ? AND modseq > ? ORDER BY uid")
-            s.bind(.int(mailbox), .int(Int64(modSeq.rawValue)))
+            let s: Statement
+            if let reader {
+                s = try db.statement("""
+                    SELECT \(Account.readerColumns) FROM message m \(Account.readerJoin)
+                    WHERE m.mailbox = ? AND (m.modseq > ? OR p.modseq > ?) ORDER BY m.uid
+                    """).bind(.text(reader), .int(mailbox), .int(Int64(modSeq.rawValue)), .int(Int64(modSeq.rawValue)))
+            } else {
+                s = try db.statement("SELECT \(Account.recordColumns) FROM message m WHERE m.mailbox = ? AND m.modseq > ? ORDER BY m.uid")
+                    .bind(.int(mailbox), .int(Int64(modSeq.rawValue)))
+            }
             var result: [FlagUpdate] = []
             while try s.step() {
-                result.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: s.int64(0))), flags: Flags(system: s.int(1), stored: s.text(2)),
-                                         modSeq: ModSequence(UInt64(s.int64(3)))))
+                let r = Account.record(s)
+                result.append(FlagUpdate(uid: r.uid, flags: r.flags, modSeq: r.modSeq, reader: reader))
             }
             return result
         }
     }
 
     static let recordColumns = "m.uid, m.flags, m.keywords, m.modseq, m.internaldate, m.savedate, m.size, m.blob"
+    /// The record as a reader who is not the owner sees it: \Seen and the mod-sequence from
+    /// their own row. Binds the reader first.
+    static let readerColumns = "m.uid, (m.flags & ~1) | coalesce(p.seen, 0), m.keywords, max(m.modseq, coalesce(p.modseq, 0)), m.internaldate, m.savedate, m.size, m.blob"
+    static let readerJoin = "LEFT JOIN private_seen p ON p.mailbox = m.mailbox AND p.reader = ? AND p.uid = m.uid"
     static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header"
 
     static func record(_ s: Statement) -> MessageRecord {
@@ -116,18 +139,24 @@ extension Account {
     }
 
     /// Calls `body` for each message of `uids` in ascending UID order, with the parsed
-    /// details when asked for. `body` runs while the account is locked: it must not call
-    /// back into this account.
-    public func messages(in mailbox: MailboxID, uids: UIDSet, details: Bool = false,
+    /// details when asked for, as `reader` sees it (nil: the owner). `body` runs while the
+    /// account is locked: it must not call back into this account.
+    public func messages(in mailbox: MailboxID, uids: UIDSet, details: Bool = false, reader: String? = nil,
                          _ body: (MessageRecord, MessageDetails?) throws -> Void) throws {
         try withDatabase {
+            let columns = reader == nil ? Account.recordColumns : Account.readerColumns
+            let join = reader == nil ? "" : Account.readerJoin
             let sql = details
-                ? "SELECT \(Account.recordColumns), \(Account.detailColumns) FROM message m JOIN blob b ON b.id = m.blob WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
-                : "SELECT \(Account.recordColumns) FROM message m WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
+                ? "SELECT \(columns), \(Account.detailColumns) FROM message m \(join) JOIN blob b ON b.id = m.blob WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
+                : "SELECT \(columns) FROM message m \(join) WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid"
             let s = try db.statement(sql)
             for range in uids.ranges {
                 s.reset()
-                s.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                if let reader {
+                    s.bind(.text(reader), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                } else {
+                    s.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                }
                 while try s.step() {
                     try body(Account.record(s), details ? Account.details(s, from: 8) : nil)
                 }
@@ -235,9 +264,11 @@ extension Account {
     // MARK: Flags
 
     /// Adds, removes or replaces flags on the messages of `uids` (RFC 9051 §6.4.6),
-    /// all changed messages getting one new mod-sequence.
+    /// all changed messages getting one new mod-sequence. For a `reader` who is not the
+    /// owner, \Seen is that reader's own; the other flags are shared.
     public func store(_ uids: UIDSet, in mailbox: MailboxID, _ operation: Flags.Operation, _ change: Flags,
-                      unchangedSince: ModSequence? = nil) throws -> StoreResult {
+                      unchangedSince: ModSequence? = nil, reader: String? = nil) throws -> StoreResult {
+        var shared: [FlagUpdate] = [], own: [FlagUpdate] = []
         let result: StoreResult = try withDatabase {
             try db.transaction {
                 let box = try mailboxLocked(id: mailbox)
@@ -245,31 +276,63 @@ extension Account {
                 var updates: [FlagUpdate] = []
                 var modified = UIDSet()
                 var unseenDelta = 0
-                let select = try db.statement("SELECT uid, flags, keywords, modseq FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ?")
+                let select = try db.statement(reader == nil
+                    ? "SELECT m.uid, m.flags, m.keywords, m.modseq, 0 FROM message m WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ?"
+                    : "SELECT m.uid, m.flags, m.keywords, max(m.modseq, coalesce(p.modseq, 0)), coalesce(p.seen, 0) FROM message m \(Account.readerJoin) WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ?")
                 let update = try db.statement("UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?")
-                var pending: [(UID, Flags, Flags)] = []
+                let privateSeen = try db.statement("""
+                    INSERT INTO private_seen(mailbox, reader, uid, seen, modseq) VALUES(?, ?, ?, ?, ?)
+                    ON CONFLICT(mailbox, reader, uid) DO UPDATE SET seen = excluded.seen, modseq = excluded.modseq
+                    """)
+                // (uid, the stored flags, the flags as the caller saw them, the flags after)
+                var pending: [(UID, Flags, Flags, Flags)] = []
                 for range in uids.ranges {
                     select.reset()
-                    select.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                    if let reader {
+                        select.bind(.text(reader), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                    } else {
+                        select.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                    }
                     while try select.step() {
                         let uid = UID(UInt32(truncatingIfNeeded: select.int64(0)))
-                        let old = Flags(system: select.int(1), stored: select.text(2))
+                        let stored = Flags(system: select.int(1), stored: select.text(2))
+                        var old = stored
+                        if reader != nil {
+                            old.system.remove(.seen)
+                            if select.int(4) != 0 { old.system.insert(.seen) }
+                        }
                         if let limit = unchangedSince, UInt64(select.int64(3)) > limit.rawValue {
                             modified.insert(uid)
                             continue
                         }
                         let new = old.applying(operation, change)
-                        if new != old { pending.append((uid, old, new)) }
+                        if new != old { pending.append((uid, stored, old, new)) }
                     }
                 }
-                for (uid, old, new) in pending {
-                    update.reset()
-                    update.bind(.int(new.system.rawValue), .optionalText(new.storedKeywords), .int(modseq), .int(mailbox), .int(Int64(uid.rawValue)))
-                    try update.run()
-                    if old.system.contains(.seen) != new.system.contains(.seen) {
-                        unseenDelta += new.system.contains(.seen) ? -1 : 1
+                let newModSeq = ModSequence(UInt64(modseq))
+                for (uid, stored, old, new) in pending {
+                    var newStored = new
+                    if let reader {
+                        // The reader's \Seen is theirs; the owner's stays as it was.
+                        newStored.system.remove(.seen)
+                        newStored.system.formUnion(stored.system.intersection(.seen))
+                        if old.system.contains(.seen) != new.system.contains(.seen) {
+                            privateSeen.reset()
+                            try privateSeen.bind(.int(mailbox), .text(reader), .int(Int64(uid.rawValue)),
+                                                 .int(new.system.contains(.seen) ? 1 : 0), .int(modseq)).run()
+                            own.append(FlagUpdate(uid: uid, flags: new, modSeq: newModSeq, reader: reader))
+                        }
                     }
-                    updates.append(FlagUpdate(uid: uid, flags: new, modSeq: ModSequence(UInt64(modseq))))
+                    if newStored != stored {
+                        update.reset()
+                        update.bind(.int(newStored.system.rawValue), .optionalText(newStored.storedKeywords), .int(modseq), .int(mailbox), .int(Int64(uid.rawValue)))
+                        try update.run()
+                        if stored.system.contains(.seen) != newStored.system.contains(.seen) {
+                            unseenDelta += newStored.system.contains(.seen) ? -1 : 1
+                        }
+                        shared.append(FlagUpdate(uid: uid, flags: newStored, modSeq: newModSeq))
+                    }
+                    updates.append(FlagUpdate(uid: uid, flags: new, modSeq: newModSeq, reader: reader))
                 }
                 if !updates.isEmpty {
                     try db.statement("UPDATE mailbox SET highestmodseq = ?, unseen = unseen + ? WHERE id = ?")
@@ -278,7 +341,8 @@ extension Account {
                 return StoreResult(updated: updates, modified: modified)
             }
         }
-        if !result.updated.isEmpty { hub.publish(.flags(result.updated), to: mailbox) }
+        if !shared.isEmpty { hub.publish(.flags(shared), to: mailbox) }
+        if !own.isEmpty { hub.publish(.flags(own), to: mailbox) }
         return result
     }
 
@@ -313,12 +377,15 @@ extension Account {
         let modseq = Int64(box.highestModSeq.rawValue) + 1
         let firstRecent = try recentBoundaryLocked(mailbox)
         let delete = try db.statement("DELETE FROM message WHERE mailbox = ? AND uid = ?")
+        let forget = try db.statement("DELETE FROM private_seen WHERE mailbox = ? AND uid = ?")
         let tombstone = try db.statement("INSERT OR REPLACE INTO expunged(mailbox, uid, modseq) VALUES(?, ?, ?)")
         var unseen = 0, recent = 0
         var size: Int64 = 0
         for v in victims {
             delete.reset()
             try delete.bind(.int(mailbox), .int(v.uid)).run()
+            forget.reset()
+            try forget.bind(.int(mailbox), .int(v.uid)).run()
             tombstone.reset()
             try tombstone.bind(.int(mailbox), .int(v.uid), .int(modseq)).run()
             try releaseBlobLocked(v.blob)

@@ -1,8 +1,12 @@
 extension Account {
-    /// The lowest UID without \Seen (SELECT's `[UNSEEN n]` in IMAP4rev1), nil when all are seen.
-    public func firstUnseen(in mailbox: MailboxID) throws -> UID? {
+    /// The lowest UID without \Seen (SELECT's `[UNSEEN n]` in IMAP4rev1), nil when all are
+    /// seen; for `reader`, by their own \Seen.
+    public func firstUnseen(in mailbox: MailboxID, reader: String? = nil) throws -> UID? {
         try withDatabase {
-            let s = try db.statement("SELECT min(uid) FROM message WHERE mailbox = ? AND flags & 1 = 0").bind(.int(mailbox))
+            let s = reader == nil
+                ? try db.statement("SELECT min(uid) FROM message WHERE mailbox = ? AND flags & 1 = 0").bind(.int(mailbox))
+                : try db.statement("SELECT min(m.uid) FROM message m \(Account.readerJoin) WHERE m.mailbox = ? AND coalesce(p.seen, 0) = 0")
+                    .bind(.text(reader!), .int(mailbox))
             guard try s.step(), !s.isNull(0) else { return nil }
             return UID(UInt32(truncatingIfNeeded: s.int64(0)))
         }

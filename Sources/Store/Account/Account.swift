@@ -82,6 +82,28 @@ public final class Account: @unchecked Sendable {
         CREATE TABLE subscription(name TEXT PRIMARY KEY) WITHOUT ROWID;
         CREATE TABLE counter(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // Version 2: sharing. Access control lists (RFC 4314), \Seen kept per reader in
+        // shared mailboxes, and mailbox aliases.
+        """
+        CREATE TABLE acl(
+            mailbox INTEGER NOT NULL,
+            identifier TEXT NOT NULL,       -- an account id or 'anyone', '-' before it for rights taken away
+            rights TEXT NOT NULL,
+            PRIMARY KEY(mailbox, identifier)
+        ) WITHOUT ROWID;
+        CREATE TABLE private_seen(
+            mailbox INTEGER NOT NULL,
+            reader TEXT NOT NULL,           -- the account id of a reader who is not the owner
+            uid INTEGER NOT NULL,
+            seen INTEGER NOT NULL,
+            modseq INTEGER NOT NULL,
+            PRIMARY KEY(mailbox, reader, uid)
+        ) WITHOUT ROWID;
+        CREATE TABLE mailbox_alias(
+            name TEXT PRIMARY KEY,
+            target TEXT NOT NULL            -- a name of this account or a foreign one (~owner/mailbox)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Opens (creating if needed) the account store in `root`, and recovers from any

@@ -124,6 +124,18 @@ public final class Directory: @unchecked Sendable {
             domain INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE
         ) WITHOUT ROWID;
         """,
+        // Version 2: which accounts may see which foreign mailboxes (the ACL entries with
+        // the lookup right), so LIST "~*" need not open every account. A hint: the owner's
+        // ACL decides.
+        """
+        CREATE TABLE acl_grant(
+            grantee TEXT NOT NULL,      -- an account id or 'anyone'
+            owner TEXT NOT NULL,
+            mailbox INTEGER NOT NULL,
+            PRIMARY KEY(grantee, owner, mailbox)
+        ) WITHOUT ROWID;
+        CREATE INDEX acl_grant_owner ON acl_grant(owner);
+        """,
     ]
 
     public init(path: String) throws {
@@ -369,7 +381,44 @@ public final class Directory: @unchecked Sendable {
     }
 
     func deleteAccount(id: String) throws {
-        try locked { try db.statement("DELETE FROM account WHERE id = ?").bind(.text(id)).run() }
+        try locked {
+            try db.transaction {
+                try db.statement("DELETE FROM acl_grant WHERE owner = ? OR grantee = ?").bind(.text(id), .text(id)).run()
+                try db.statement("DELETE FROM account WHERE id = ?").bind(.text(id)).run()
+            }
+        }
+    }
+
+    // MARK: The grant index
+
+    /// Notes that `grantee` (an account id or `anyone`) may see `mailbox` of `owner`.
+    func addGrant(grantee: String, owner: String, mailbox: MailboxID) throws {
+        try locked {
+            try db.statement("INSERT OR IGNORE INTO acl_grant(grantee, owner, mailbox) VALUES(?, ?, ?)")
+                .bind(.text(grantee), .text(owner), .int(mailbox)).run()
+        }
+    }
+
+    func removeGrant(grantee: String, owner: String, mailbox: MailboxID) throws {
+        try locked {
+            try db.statement("DELETE FROM acl_grant WHERE grantee = ? AND owner = ? AND mailbox = ?")
+                .bind(.text(grantee), .text(owner), .int(mailbox)).run()
+        }
+    }
+
+    /// The foreign mailboxes that any of `grantees` may have been given the lookup right on,
+    /// as (owner account id, mailbox id), owners in no particular order.
+    public func grants(to grantees: [String]) throws -> [(owner: String, mailbox: MailboxID)] {
+        try locked {
+            var result: [(String, MailboxID)] = []
+            let s = try db.statement("SELECT owner, mailbox FROM acl_grant WHERE grantee = ?")
+            for grantee in grantees {
+                s.reset()
+                s.bind(.text(grantee))
+                while try s.step() { result.append((s.text(0) ?? "", s.int64(1))) }
+            }
+            return result
+        }
     }
 
     // MARK: Administrator rights

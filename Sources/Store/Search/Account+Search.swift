@@ -3,12 +3,13 @@ import Foundation
 extension Account {
     /// The UIDs among `candidates` in `mailbox` that match `query`, ascending. Flags,
     /// sizes, dates and UIDs come from the index; text keys read the message bytes.
-    public func search(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet) throws -> [UID] {
+    /// For a `reader` who is not the owner, \Seen is theirs.
+    public func search(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet, reader: String? = nil) throws -> [UID] {
         var query = query
         query.foldTexts()
         var matches: [UID] = []
         guard query.needsContent else {
-            try messages(in: mailbox, uids: candidates, details: query.needsSentDate) { record, details in
+            try messages(in: mailbox, uids: candidates, details: query.needsSentDate, reader: reader) { record, details in
                 var subject = SearchSubject(record: record, sentDate: details?.fields.date, account: nil)
                 if subject.matches(query) { matches.append(record.uid) }
             }
@@ -16,7 +17,7 @@ extension Account {
         }
         // Text keys read bytes, which needs the account unlocked: collect the records first.
         var subjects: [SearchSubject] = []
-        try messages(in: mailbox, uids: candidates, details: query.needsSentDate) { record, details in
+        try messages(in: mailbox, uids: candidates, details: query.needsSentDate, reader: reader) { record, details in
             subjects.append(SearchSubject(record: record, sentDate: details?.fields.date, account: self))
         }
         for var subject in subjects where subject.matches(query) { matches.append(subject.record.uid) }
