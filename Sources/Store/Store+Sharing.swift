@@ -47,6 +47,11 @@ extension Store {
         }
     }
 
+    /// Drops the grant index's entries for a mailbox that was deleted.
+    public func forgetGrants(on mailbox: MailboxID, of owner: AccountRecord) throws {
+        try directory.removeGrants(owner: owner.id, mailbox: mailbox)
+    }
+
     /// What `user` may do on a mailbox of `owner`: everything as its owner or as an
     /// administrator of the owner's account, otherwise what the mailbox's ACL gives.
     public func rights(of user: AccountRecord, on mailbox: MailboxID, of owner: AccountRecord) throws -> Rights {

@@ -81,7 +81,7 @@ import TestSupport
         _ = input(&s, "a LOGIN u pw")
         var ctx = try context()
         _ = s.handle(.loginFinished(.success(ctx)))
-        ctx.selected = SelectedMailbox(id: 1, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
+        ctx.selected = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
         _ = input(&s, "b SELECT INBOX")
         _ = s.handle(.jobFinished(ctx))
         // IDLE, then a change: an announcement is run at once.

@@ -1,13 +1,14 @@
 import Store
 
 /// EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9): remove the messages marked \Deleted,
-/// all of them or those of a UID set, and say which went.
+/// all of them or those of a UID set, and say which went. Needs the `e` right (RFC 4314 §4).
 struct ExpungeCommand: CommandJob {
     let uids: SequenceSet?
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
-        guard var view = session.selected else { return .done(.bad("No mailbox selected")) }
+        var view = try session.readableSelection(services)
         guard !view.readOnly else { return .done(.no("Mailbox is read-only", .readOnly)) }
+        guard view.rights.contains(.expunge) else { return .done(.no("Permission denied", .noPerm)) }
         // Only messages the client knows of: a new one it has not heard of yet stays.
         let known: UIDSet
         if let uids {
@@ -18,7 +19,7 @@ struct ExpungeCommand: CommandJob {
             known = UIDSet()
         }
         if !known.isEmpty {
-            let removed = try session.account.expunge(known, in: view.id)
+            let removed = try view.account.expunge(known, in: view.id)
             for n in view.removeOwnExpunged(removed) { out.write(.expunge(n)) }
             session.selected = view
         }

@@ -72,14 +72,17 @@ struct FetchCommand: CommandJob {
     }
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
-        guard var view = session.selected else { return .done(.bad("No mailbox selected")) }
-        let account = session.account
+        guard session.selected != nil else { return .done(.bad("No mailbox selected")) }
+        if targets == nil { _ = try session.readableSelection(services) }
+        var view = session.selected!
+        let account = view.account
         if targets == nil {
             if changedSince != nil || attributes.contains(.modSeq) { session.options.condstore = true }
             let indices = try view.indices(for: set, byUID: byUID, saved: session.savedSearch)
             targets = indices
-            if setsSeen && !view.readOnly && !indices.isEmpty {
-                let result = try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]))
+            // RFC 4314 §4: without the `s` right a FETCH does not set \Seen.
+            if setsSeen && !view.readOnly && view.rights.contains(.seen) && !indices.isEmpty {
+                let result = try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]), reader: view.reader)
                 if let modSeq = result.updated.first?.modSeq { view.noteOwnFlagChange(modSeq) }
                 seenSet = Set(result.updated.map(\.uid))
                 session.selected = view
@@ -104,7 +107,7 @@ struct FetchCommand: CommandJob {
             let batch = targets[next..<min(next + batchSize, targets.count)]
             next = batch.endIndex
             var found: [(MessageRecord, MessageDetails?)] = []
-            try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails) { found.append(($0, $1)) }
+            try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails, reader: view.reader) { found.append(($0, $1)) }
             if found.count < batch.count { expunged = true }
             for (record, details) in found {
                 if let since = changedSince, record.modSeq.rawValue <= since { continue }
@@ -128,7 +131,7 @@ struct FetchCommand: CommandJob {
     /// literal is being streamed (`streaming` is set and the rest waits for the next step).
     private mutating func emit(_ m: Message, from first: Int, _ session: SessionContext, _ out: inout ResponseEncoder) throws -> Bool {
         let record = m.record
-        let account = session.account
+        guard let account = session.selected?.account else { return true }
         let recent = !session.options.rev2 && session.selected?.recent.contains(record.uid) == true
         if first == 0 && (byUID || attributes.contains(.uid)) { out.fetchUID(record.uid) }
         for index in first..<attributes.count {

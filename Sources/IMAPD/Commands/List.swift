@@ -2,6 +2,9 @@ import Store
 
 /// LIST (RFC 9051 §6.3.9 with RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154
 /// SPECIAL-USE, RFC 3348 CHILDREN), Outlook's XLIST, and LSUB (RFC 3501 §6.3.9).
+/// Besides the account's own mailboxes it shows its mailbox aliases and the other users'
+/// mailboxes it subscribed to, so clients that ignore NAMESPACE (Outlook, Apple Mail) see
+/// them, and under `~` every other user's mailbox the session may look up (RFC 4314 §4).
 struct ListCommand: CommandJob {
     let arguments: ListArguments
     /// LSUB instead of LIST.
@@ -16,7 +19,8 @@ struct ListCommand: CommandJob {
         var hasChildren: Bool
         /// RECURSIVEMATCH: a subscribed mailbox lies below it (RFC 5258 §3.5).
         var subscribedChild: Bool
-        var status: MailboxStatus?
+        /// Where it is, for LIST-STATUS.
+        var target: MailboxTarget?
     }
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
@@ -30,19 +34,21 @@ struct ListCommand: CommandJob {
             out.write(.list(kind: kind, attributes: ["\\Noselect"], name: "", childInfo: false))
             return .done(.ok(completed))
         }
-        let matchers = patterns.filter { !$0.isEmpty }.map { ListPattern(reference + $0) }
-        let entries = try self.entries(session.account)
+        let full = patterns.filter { !$0.isEmpty }.map { reference + $0 }
+        let matchers = full.map { ListPattern($0) }
+        let entries = try self.entries(session, services, foreign: full.filter { $0.hasPrefix("~") })
         let extended = arguments.isExtended || session.options.rev2
         let subscribedOnly = lsub || arguments.selection.contains(.subscribed)
         for entry in entries {
-            let matched = matchers.contains { $0.matches(entry.name) }
-            guard matched else { continue }
+            guard matchers.contains(where: { $0.matches(entry.name) }) else { continue }
             if arguments.selection.contains(.specialUse) && entry.specialUse == nil { continue }
+            // RFC 3501 §6.3.9: a level that is no mailbox shows only where a final "%" stopped at it.
+            let viaPercent = matchers.contains { $0.matchesAsParent(entry.name) }
+            if !entry.exists && !entry.subscribed && !viaPercent && !arguments.selection.contains(.recursiveMatch) { continue }
             var childInfo = false
             if subscribedOnly && !entry.subscribed {
                 // Shown only as the parent of something subscribed: with RECURSIVEMATCH,
                 // or (basic LSUB and LIST) when a "%" stopped short of the subscribed child.
-                let viaPercent = matchers.contains { $0.matchesAsParent(entry.name) }
                 if arguments.selection.contains(.recursiveMatch) {
                     guard entry.subscribedChild else { continue }
                     childInfo = true
@@ -51,6 +57,8 @@ struct ListCommand: CommandJob {
                 }
             } else if subscribedOnly && arguments.selection.contains(.recursiveMatch) && entry.subscribedChild {
                 childInfo = true
+            } else if !subscribedOnly && !entry.exists && !viaPercent {
+                continue
             }
             var attributes: [String] = []
             if lsub {
@@ -71,32 +79,47 @@ struct ListCommand: CommandJob {
                 if arguments.isXList && entry.name == MailboxPath.inbox { attributes.append("\\Inbox") }
             }
             out.write(.list(kind: kind, attributes: attributes, name: entry.name, childInfo: childInfo))
-            if !arguments.status.isEmpty, entry.exists, let status = entry.status {
-                out.write(try StatusCommand.response(entry.name, status, arguments.status, account: session.account, appendLimit: services.settings.appendLimit))
+            if !arguments.status.isEmpty, let target = entry.target, let status = target.status, target.rights.contains(.read) {
+                out.write(.status(name: entry.name, items: try StatusCommand.items(status, arguments.status, target,
+                                                                                appendLimit: services.settings.appendLimit)))
             }
         }
         return .done(.ok(completed))
     }
 
-    /// Every name LIST could show: mailboxes, their missing ancestors, and subscribed names,
-    /// INBOX first, the rest sorted.
-    func entries(_ account: Account) throws -> [Entry] {
-        let mailboxes = try account.mailboxes()
+    /// Every name LIST could show, INBOX first, the rest sorted: the account's mailboxes and
+    /// aliases, other users' mailboxes it subscribed to or that `foreign` patterns reach,
+    /// subscribed names that do not exist, and the levels above all these.
+    func entries(_ session: SessionContext, _ services: IMAPServices, foreign: [String]) throws -> [Entry] {
+        let account = session.account
         let subscriptions = Set(try account.subscriptions())
         var byName: [String: Entry] = [:]
-        for m in mailboxes {
-            byName[m.name] = Entry(name: m.name, exists: true, specialUse: m.specialUse, subscribed: subscriptions.contains(m.name),
-                                   hasChildren: false, subscribedChild: false, status: m)
+        func add(_ name: String, _ target: MailboxTarget) {
+            guard let status = target.status, target.rights.contains(.lookup) else { return }
+            byName[name] = Entry(name: name, exists: true, specialUse: status.specialUse, subscribed: subscriptions.contains(name),
+                                 hasChildren: false, subscribedChild: false, target: target)
+        }
+        for m in try account.mailboxes() {
+            add(m.name, MailboxTarget(owner: session.user, account: account, name: m.name, displayName: m.name, status: m, rights: .all, reader: nil))
+        }
+        for (alias, _) in try account.mailboxAliases() {
+            if let target = try? MailboxResolver.resolve(text: alias, in: session, services) { add(alias, target) }
+        }
+        for name in subscriptions where name.hasPrefix("~") && byName[name] == nil {
+            if let target = try? MailboxResolver.resolve(text: name, in: session, services) { add(name, target) }
+        }
+        for pattern in foreign {
+            for target in try foreignMailboxes(pattern, session, services) { add(target.displayName, target) }
         }
         for name in subscriptions where byName[name] == nil {
             byName[name] = Entry(name: name, exists: false, specialUse: nil, subscribed: true, hasChildren: false,
-                                 subscribedChild: false, status: nil)
+                                 subscribedChild: false, target: nil)
         }
         for name in Array(byName.keys) {
             let entry = byName[name]!
             for ancestor in MailboxPath.ancestors(of: name) {
                 var a = byName[ancestor] ?? Entry(name: ancestor, exists: false, specialUse: nil, subscribed: false,
-                                                  hasChildren: false, subscribedChild: false, status: nil)
+                                                  hasChildren: false, subscribedChild: false, target: nil)
                 if entry.exists { a.hasChildren = true }
                 if entry.subscribed { a.subscribedChild = true }
                 byName[ancestor] = a
@@ -107,6 +130,33 @@ struct ListCommand: CommandJob {
             if b.name == MailboxPath.inbox { return false }
             return a.name < b.name
         }
+    }
+
+    /// Other users' mailboxes a `~` pattern can reach: of the named user when the pattern
+    /// names one (an administrator sees all of that account's), else of every user who
+    /// gave this session the lookup right, through the grant index.
+    func foreignMailboxes(_ pattern: String, _ session: SessionContext, _ services: IMAPServices) throws -> [MailboxTarget] {
+        let ownerPart = pattern.dropFirst().prefix { $0 != "/" }
+        if !ownerPart.contains(where: { $0 == "*" || $0 == "%" }) {
+            guard let owner = try MailboxResolver.account(named: String(ownerPart), near: session.user, services.store),
+                  owner.id != session.user.id else { return [] }
+            let account = try services.store.account(owner)
+            let prefix = "~" + MailboxResolver.ownerName(owner, for: session.user) + "/"
+            return try account.mailboxes().map { m in
+                MailboxTarget(owner: owner, account: account, name: m.name, displayName: prefix + m.name, status: m,
+                              rights: try services.store.rights(of: session.user, on: m.id, of: owner), reader: session.user.id)
+            }
+        }
+        var result: [MailboxTarget] = []
+        for (owner, mailboxes) in try services.store.sharedMailboxes(for: session.user) {
+            let account = try services.store.account(owner)
+            let prefix = "~" + MailboxResolver.ownerName(owner, for: session.user) + "/"
+            for (m, rights) in mailboxes {
+                result.append(MailboxTarget(owner: owner, account: account, name: m.name, displayName: prefix + m.name, status: m,
+                                            rights: rights, reader: session.user.id))
+            }
+        }
+        return result
     }
 
     /// XLIST's names for the special-use attributes (as Gmail introduced them).

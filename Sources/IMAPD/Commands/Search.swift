@@ -14,7 +14,7 @@ struct SearchCommand: CommandJob {
     static let advertisedCharsets = ["UTF-8", "US-ASCII"]
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
-        guard let view = session.selected else { return .done(.bad("No mailbox selected")) }
+        let view = try session.readableSelection(services)
         let completed = byUID ? "UID SEARCH completed" : "SEARCH completed"
         if let charset = arguments.charset, !Charset.isKnown(charset) {
             return .done(.no("Unknown charset", .badCharset(SearchCommand.advertisedCharsets)))
@@ -23,7 +23,7 @@ struct SearchCommand: CommandJob {
         let query = try translator.query(arguments.key)
         if translator.usesModSeq { session.options.condstore = true }
         let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
-        let matches = try session.account.search(query, in: view.id, among: candidates)
+        let matches = try view.account.search(query, in: view.id, among: candidates, reader: view.reader)
             .filter { view.sequenceNumber(of: $0) != nil }
         let highestModSeq: UInt64? = translator.usesModSeq && !matches.isEmpty ? try maxModSeq(matches, session) : nil
 
@@ -62,7 +62,8 @@ struct SearchCommand: CommandJob {
     /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of what it found.
     private func maxModSeq(_ matches: [UID], _ session: SessionContext) throws -> UInt64 {
         var highest: UInt64 = 0
-        try session.account.messages(in: session.selected!.id, uids: UIDSet(matches)) { record, _ in
+        let view = session.selected!
+        try view.account.messages(in: view.id, uids: UIDSet(matches), reader: view.reader) { record, _ in
             highest = max(highest, record.modSeq.rawValue)
         }
         return highest

@@ -1,6 +1,8 @@
 import Store
 
 /// SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3): open a mailbox, read-write or read-only.
+/// Another user's mailbox needs the read right (RFC 4314 §4); without any right to change
+/// something it opens read-only, and its PERMANENTFLAGS list what the rights allow.
 struct SelectCommand: CommandJob {
     let mailbox: MailboxName
     let readOnly: Bool
@@ -12,9 +14,11 @@ struct SelectCommand: CommandJob {
             Deselect.close(&session, &out)
         }
         if parameters.condstore { session.options.condstore = true }
-        let target = try MailboxResolver.resolve(mailbox, in: session)
+        let target = try MailboxResolver.resolve(mailbox, in: session, services)
+        let id = try target.require(.read).id
         let account = target.account
-        let id = try account.mailbox(named: target.name).id
+        // RFC 4314 §5.2: read-only unless some change is allowed.
+        let readOnly = self.readOnly || target.rights.isDisjoint(with: [.insert, .expunge, .seen, .write, .deleteMessages])
         // Watch before reading, so no change can fall between the snapshot and the watch.
         session.observer.watch(account, id)
         let uids = try account.uids(in: id)
@@ -25,14 +29,14 @@ struct SelectCommand: CommandJob {
         let keywords = try account.keywords(in: id)
         // Read after the UIDs: UIDNEXT must lie above every UID the client is given.
         let status = try account.mailbox(id: id)
-        let view = SelectedMailbox(id: id, name: try MailboxResolver.decode(mailbox, utf8: session.options.utf8), readOnly: readOnly,
-                                   uidValidity: status.uidValidity, uids: uids, highestModSeq: status.highestModSeq,
-                                   recent: recent, keywords: keywords)
-        Announcer.writeFlags(keywords, readOnly: readOnly, &out)
+        let view = SelectedMailbox(id: id, account: account, owner: target.owner, reader: target.reader, rights: target.rights,
+                                   name: target.displayName, readOnly: readOnly, uidValidity: status.uidValidity, uids: uids,
+                                   highestModSeq: status.highestModSeq, recent: recent, keywords: keywords)
+        Announcer.writeFlags(view, &out)
         out.write(.exists(uids.count))
         if !session.options.rev2 {
             out.write(.recent(recent.count))
-            if let first = try account.firstUnseen(in: id), let seq = view.sequenceNumber(of: first) {
+            if let first = try account.firstUnseen(in: id, reader: target.reader), let seq = view.sequenceNumber(of: first) {
                 out.write(.untagged(.ok("First unseen", .unseen(seq))))
             }
         }
@@ -48,20 +52,21 @@ struct SelectCommand: CommandJob {
             out.write(.list(kind: "LIST", attributes: attributes, name: view.name, childInfo: false))
         }
         session.selected = view
-        return .done(.ok(readOnly ? "EXAMINE completed" : "SELECT completed", readOnly ? .readOnly : .readWrite))
+        return .done(.ok(self.readOnly ? "EXAMINE completed" : "SELECT completed", readOnly ? .readOnly : .readWrite))
     }
 }
 
 /// CLOSE and UNSELECT (RFC 9051 §6.4.1, §6.4.2): leave the selected mailbox; CLOSE first
-/// removes the messages marked \Deleted, without EXPUNGE responses.
+/// removes the messages marked \Deleted, without EXPUNGE responses, when the session may
+/// expunge (RFC 4314 §4: otherwise it just closes).
 struct CloseCommand: CommandJob {
     let expunge: Bool
     var allowsExpunge: Bool { false }
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
         guard let view = session.selected else { return .done(.bad("No mailbox selected")) }
-        if expunge && !view.readOnly, let last = view.uids.last {
-            try session.account.expunge(UIDSet(ranges: [1...last.rawValue]), in: view.id)
+        if expunge && !view.readOnly, let last = view.uids.last, try session.refreshRights(services).contains(.expunge) {
+            try view.account.expunge(UIDSet(ranges: [1...last.rawValue]), in: view.id)
         }
         session.observer.stopWatching()
         session.selected = nil
@@ -78,5 +83,26 @@ enum Deselect {
         if session.options.rev2 || session.options.condstore {
             out.write(.untagged(.ok("Previous mailbox closed", .closed)))
         }
+    }
+}
+
+extension SessionContext {
+    /// The rights on the selected mailbox as they are now: an owner's never change, a
+    /// shared mailbox's are read again, so a SETACL takes effect at the next command.
+    mutating func refreshRights(_ services: IMAPServices) throws -> Rights {
+        guard var view = selected else { return [] }
+        guard view.reader != nil else { return .all }
+        view.rights = try services.store.rights(of: user, on: view.id, of: view.owner)
+        selected = view
+        return view.rights
+    }
+
+    /// The selected mailbox, refusing when the session may no longer read it.
+    mutating func readableSelection(_ services: IMAPServices) throws -> SelectedMailbox {
+        guard selected != nil else { throw CommandFailure(.bad("No mailbox selected")) }
+        guard try refreshRights(services).contains(.read) else {
+            throw CommandFailure(.no("You no longer have access to this mailbox", .noPerm))
+        }
+        return selected!
     }
 }

@@ -38,6 +38,15 @@ public enum Command: Equatable, Sendable {
     case append(MailboxName, [AppendMessage])
     case idle
     case compress(String)
+    // ACL (RFC 4314) and QUOTA (RFC 9208)
+    case setACL(MailboxName, identifier: [UInt8], rights: [UInt8])
+    case deleteACL(MailboxName, identifier: [UInt8])
+    case getACL(MailboxName)
+    case listRights(MailboxName, identifier: [UInt8])
+    case myRights(MailboxName)
+    case getQuota(root: [UInt8])
+    case getQuotaRoot(MailboxName)
+    case setQuota(root: [UInt8])
     // Selected (§6.4)
     case check
     case close
@@ -75,6 +84,14 @@ public enum Command: Equatable, Sendable {
         case .append: return "APPEND"
         case .idle: return "IDLE"
         case .compress: return "COMPRESS"
+        case .setACL: return "SETACL"
+        case .deleteACL: return "DELETEACL"
+        case .getACL: return "GETACL"
+        case .listRights: return "LISTRIGHTS"
+        case .myRights: return "MYRIGHTS"
+        case .getQuota: return "GETQUOTA"
+        case .getQuotaRoot: return "GETQUOTAROOT"
+        case .setQuota: return "SETQUOTA"
         case .check: return "CHECK"
         case .close: return "CLOSE"
         case .unselect: return "UNSELECT"

@@ -139,6 +139,49 @@ public struct CommandParser {
             let target = try mailbox()
             return name == "COPY" ? .copy(set, target, uid: false) : .move(set, target, uid: false)
         case "UID": return try uidCommand()
+        case "SETACL":
+            try space()
+            let mailbox = try self.mailbox()
+            try space()
+            let identifier = try astring()
+            try space()
+            return .setACL(mailbox, identifier: identifier, rights: try astring())
+        case "DELETEACL":
+            try space()
+            let mailbox = try self.mailbox()
+            try space()
+            return .deleteACL(mailbox, identifier: try astring())
+        case "GETACL":
+            try space()
+            return .getACL(try mailbox())
+        case "LISTRIGHTS":
+            try space()
+            let mailbox = try self.mailbox()
+            try space()
+            return .listRights(mailbox, identifier: try astring())
+        case "MYRIGHTS":
+            try space()
+            return .myRights(try mailbox())
+        case "GETQUOTA":
+            try space()
+            return .getQuota(root: try astring())
+        case "GETQUOTAROOT":
+            try space()
+            return .getQuotaRoot(try mailbox())
+        case "SETQUOTA":
+            // RFC 9208 §4.3: `SETQUOTA root (resource limit ...)`; read whole, refused after.
+            try space()
+            let root = try astring()
+            try space()
+            try expect(.openParen)
+            while peek() != .closeParen {
+                _ = try atom()
+                try space()
+                _ = try number64()
+                if peek() == .space { index += 1 }
+            }
+            index += 1
+            return .setQuota(root: root)
         default:
             throw ParseError("Unknown command \(name.prefix(40))")
         }

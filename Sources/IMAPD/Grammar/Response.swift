@@ -132,6 +132,15 @@ public enum Response: Sendable {
     case search([UInt32], highestModSeq: UInt64?)
     case esearch(tag: String, uid: Bool, items: [ESearchItem])
     case namespace(personal: [(String, Character)], otherUsers: [(String, Character)], shared: [(String, Character)])
+    /// `* ACL mailbox identifier rights ...` (RFC 4314 §3.6).
+    case acl(name: String, entries: [(String, String)])
+    /// `* LISTRIGHTS mailbox identifier required optional...` (RFC 4314 §3.7).
+    case listRights(name: String, identifier: String, required: String, optional: [String])
+    case myRights(name: String, rights: String)
+    /// `* QUOTAROOT mailbox root...` (RFC 9208 §5.2).
+    case quotaRoot(name: String, roots: [String])
+    /// `* QUOTA root (resource usage limit ...)` (RFC 9208 §5.1).
+    case quota(root: String, resources: [(String, UInt64, UInt64)])
 }
 
 /// One result item of an ESEARCH response (RFC 4731 §3.1).

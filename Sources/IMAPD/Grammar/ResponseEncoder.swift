@@ -109,6 +109,44 @@ public struct ResponseEncoder {
                 }
                 buffer.writeStaticString(")")
             }
+        case .acl(let name, let entries):
+            buffer.writeStaticString("* ACL ")
+            writeMailbox(name)
+            for (identifier, rights) in entries {
+                writeSpace()
+                writeAString(Array(identifier.utf8))
+                writeSpace()
+                writeAString(Array(rights.utf8))
+            }
+        case .listRights(let name, let identifier, let required, let optional):
+            buffer.writeStaticString("* LISTRIGHTS ")
+            writeMailbox(name)
+            writeSpace()
+            writeAString(Array(identifier.utf8))
+            writeSpace()
+            writeAString(Array(required.utf8))
+            for o in optional {
+                writeSpace()
+                writeAString(Array(o.utf8))
+            }
+        case .myRights(let name, let rights):
+            buffer.writeStaticString("* MYRIGHTS ")
+            writeMailbox(name)
+            writeSpace()
+            writeAString(Array(rights.utf8))
+        case .quotaRoot(let name, let roots):
+            buffer.writeStaticString("* QUOTAROOT ")
+            writeMailbox(name)
+            for root in roots {
+                writeSpace()
+                writeAString(Array(root.utf8))
+            }
+        case .quota(let root, let resources):
+            buffer.writeStaticString("* QUOTA ")
+            writeAString(Array(root.utf8))
+            buffer.writeStaticString(" (")
+            buffer.writeString(resources.map { "\($0.0) \($0.1) \($0.2)" }.joined(separator: " "))
+            buffer.writeStaticString(")")
         }
         buffer.writeStaticString("\r\n")
     }

@@ -90,11 +90,16 @@ enum Announcer {
     static func announce(_ session: inout SessionContext, allowExpunge: Bool, _ out: inout ResponseEncoder) throws {
         guard var view = session.selected else { return }
         for change in session.observer.takeChanges() { view.receive(change) }
+        if view.rights != view.announcedRights {
+            // RFC 4314 §5.1.1: changed rights change what PERMANENTFLAGS promises.
+            writeFlags(view, &out)
+            view.announcedRights = view.rights
+        }
         guard view.hasPending else {
             session.selected = view
             return
         }
-        let account = session.account
+        let account = view.account
         if view.isDeleted {
             out.write(.untagged(.init(.bye, nil, "Selected mailbox was deleted, have to disconnect")))
             session.mustDisconnect = true
@@ -108,14 +113,20 @@ enum Announcer {
                 return
             }
             view.resync(currentUIDs: try account.uids(in: view.id),
-                        flagChanges: try account.flagChanges(in: view.id, since: view.highestModSeq),
+                        flagChanges: try account.flagChanges(in: view.id, since: view.highestModSeq, reader: view.reader),
                         highestModSeq: status.highestModSeq)
         }
         var newRecent = UIDSet()
         if view.hasPendingNew, !view.readOnly, !session.options.rev2, let claimed = try account.claimRecent(in: view.id) {
             newRecent = UIDSet(ranges: [claimed])
         }
-        let a = view.announce(allowExpunge: allowExpunge, newRecent: newRecent)
+        var a = view.announce(allowExpunge: allowExpunge, newRecent: newRecent)
+        if view.reader != nil && a.flags.contains(where: { $0.1.reader == nil }) {
+            // A change to the shared flags carries the owner's \Seen: a reader gets its own.
+            var own: [UID: Flags] = [:]
+            try account.messages(in: view.id, uids: UIDSet(a.flags.map(\.1.uid)), reader: view.reader) { record, _ in own[record.uid] = record.flags }
+            for i in a.flags.indices { if let flags = own[a.flags[i].1.uid] { a.flags[i].1.flags = flags } }
+        }
         var keywords = view.keywords
         for (_, update) in a.flags {
             for k in update.flags.keywords where !keywords.contains(where: { $0.caseInsensitiveCompare(k) == .orderedSame }) {
@@ -124,7 +135,7 @@ enum Announcer {
         }
         if keywords.count != view.keywords.count {
             view.keywords = keywords
-            writeFlags(keywords, readOnly: view.readOnly, &out)
+            writeFlags(view, &out)
         }
         for n in a.expunged { out.write(.expunge(n)) }
         if let exists = a.exists { out.write(.exists(exists)) }
@@ -139,11 +150,17 @@ enum Announcer {
         session.selected = view
     }
 
-    /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]` for a mailbox's keywords.
-    static func writeFlags(_ keywords: [String], readOnly: Bool, _ out: inout ResponseEncoder) {
+    /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: the mailbox's keywords, and of the
+    /// flags those the session's rights let it keep (RFC 4314 §5.1.1); none when read-only
+    /// (RFC 9051 §7.1).
+    static func writeFlags(_ view: SelectedMailbox, _ out: inout ResponseEncoder) {
         let system = SystemFlags.all.map(\.1)
-        out.write(.flags(system + keywords))
-        // RFC 9051 §7.1: a read-only mailbox has no permanent flags.
-        out.write(.untagged(.ok("Flags permitted", .permanentFlags(readOnly ? [] : system + keywords + ["\\*"]))))
+        out.write(.flags(system + view.keywords))
+        var permanent: [String] = []
+        if !view.readOnly {
+            for (flag, name) in SystemFlags.all where view.rights.contains(StoredFlags.right(for: flag)) { permanent.append(name) }
+            if view.rights.contains(.write) { permanent += view.keywords + ["\\*"] }
+        }
+        out.write(.untagged(.ok("Flags permitted", .permanentFlags(permanent))))
     }
 }

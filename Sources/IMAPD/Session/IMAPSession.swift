@@ -295,6 +295,22 @@ struct IMAPSession: Sendable {
             return startJob(StatusCommand(mailbox: mailbox, attributes: attributes), tag: tag, context: context, name: name)
         case .append(let mailbox, let messages):
             return startJob(AppendCommand(mailbox: mailbox, messages: messages), tag: tag, context: context, name: name)
+        case .setACL(let mailbox, let identifier, let rights):
+            return startJob(ACLCommand(mailbox: mailbox, kind: .set(identifier: identifier, rights: rights)), tag: tag, context: context, name: name)
+        case .deleteACL(let mailbox, let identifier):
+            return startJob(ACLCommand(mailbox: mailbox, kind: .delete(identifier: identifier)), tag: tag, context: context, name: name)
+        case .getACL(let mailbox):
+            return startJob(ACLCommand(mailbox: mailbox, kind: .get), tag: tag, context: context, name: name)
+        case .listRights(let mailbox, let identifier):
+            return startJob(ACLCommand(mailbox: mailbox, kind: .listRights(identifier: identifier)), tag: tag, context: context, name: name)
+        case .myRights(let mailbox):
+            return startJob(ACLCommand(mailbox: mailbox, kind: .myRights), tag: tag, context: context, name: name)
+        case .getQuota(let root):
+            return startJob(QuotaCommand(kind: .quota(root: root)), tag: tag, context: context, name: name)
+        case .getQuotaRoot(let mailbox):
+            return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context, name: name)
+        case .setQuota:
+            return startJob(QuotaCommand(kind: .set), tag: tag, context: context, name: name)
         default:
             break
         }

@@ -6,6 +6,15 @@ import Store
 /// FETCH, STORE or SEARCH by sequence number).
 public struct SelectedMailbox: Sendable {
     public let id: MailboxID
+    /// The store that holds it: the session's own account, or another's it was shared from.
+    public let account: Account
+    public let owner: AccountRecord
+    /// The session's account id when it is not the owner: \Seen is then the reader's own.
+    public let reader: String?
+    /// What the session may do, checked again at every command (RFC 4314 §5.1.1).
+    public var rights: Rights
+    /// The rights PERMANENTFLAGS was last written for.
+    public var announcedRights: Rights
     /// The name the client selected it by (for rev2's LIST answer and for logs).
     public var name: String
     public let readOnly: Bool
@@ -29,9 +38,15 @@ public struct SelectedMailbox: Sendable {
     /// Mod-sequences of flag changes this session made and already answered for.
     private var ownModSeqs = Set<UInt64>()
 
-    public init(id: MailboxID, name: String, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence,
+    public init(id: MailboxID, account: Account, owner: AccountRecord, reader: String?, rights: Rights = .all,
+                name: String, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence,
                 recent: UIDSet, keywords: [String] = []) {
         self.id = id
+        self.account = account
+        self.owner = owner
+        self.reader = reader
+        self.rights = rights
+        self.announcedRights = rights
         self.name = name
         self.keywords = keywords
         self.readOnly = readOnly
@@ -86,6 +101,8 @@ public struct SelectedMailbox: Sendable {
             }
         case .flags(let updates):
             for u in updates {
+                // Another reader's own \Seen is none of this session's business.
+                if let other = u.reader, other != reader { continue }
                 highestModSeq = max(highestModSeq, u.modSeq)
                 if ownModSeqs.contains(u.modSeq.rawValue) { continue }
                 if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }

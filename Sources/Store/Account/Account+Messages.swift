@@ -32,6 +32,12 @@ public struct CopyResult: Sendable, Equatable {
     public var uidValidity: UInt32
     public var source: [UID]
     public var destination: [UID]
+
+    public init(uidValidity: UInt32, source: [UID], destination: [UID]) {
+        self.uidValidity = uidValidity
+        self.source = source
+        self.destination = destination
+    }
 }
 
 public struct FlagUpdate: Sendable, Equatable {

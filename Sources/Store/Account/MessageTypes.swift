@@ -140,6 +140,12 @@ public struct UIDSet: Hashable, Sendable, Sequence, CustomStringConvertible {
         ranges = merged
     }
 
+    public func union(_ other: UIDSet) -> UIDSet {
+        var result = self
+        for r in other.ranges { result.insert(r) }
+        return result
+    }
+
     /// The set without `uid`.
     public func subtracting(_ uid: UID) -> UIDSet {
         guard contains(uid) else { return self }

@@ -406,6 +406,12 @@ public final class Directory: @unchecked Sendable {
         }
     }
 
+    func removeGrants(owner: String, mailbox: MailboxID) throws {
+        try locked {
+            try db.statement("DELETE FROM acl_grant WHERE owner = ? AND mailbox = ?").bind(.text(owner), .int(mailbox)).run()
+        }
+    }
+
     /// The foreign mailboxes that any of `grantees` may have been given the lookup right on,
     /// as (owner account id, mailbox id), owners in no particular order.
     public func grants(to grantees: [String]) throws -> [(owner: String, mailbox: MailboxID)] {
