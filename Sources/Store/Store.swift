@@ -61,6 +61,7 @@ public final class Store: @unchecked Sendable {
                 try account.createMailbox(MailboxPath.inbox)
             }
             for name in template.subscriptions { try account.subscribe(name) }
+            for alias in template.aliases ?? [] { try account.setMailboxAlias(alias.name, target: alias.target) }
         } catch {
             try? removeAccount(name)
             throw error

@@ -3,8 +3,8 @@ import Store
 
 struct AliasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "alias", abstract: "Aliases: other addresses of an account.",
-        subcommands: [Address.self])
+        commandName: "alias", abstract: "Aliases: other addresses of an account, other names of mailboxes.",
+        subcommands: [Address.self, Mailbox.self])
 
     struct Address: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,52 @@ struct AliasCommand: ParsableCommand {
 
         func run(store: Store) throws {
             for (alias, account) in try store.directory.addressAliases() { print("\(alias)\t\(account)") }
+        }
+    }
+}
+
+extension AliasCommand {
+    struct Mailbox: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mailbox aliases: a name in an account that stands for a mailbox, another user's too (~owner/name).",
+            subcommands: [Add.self, Remove.self, List.self])
+
+        struct Add: StoreCommand {
+            static let configuration = CommandConfiguration(abstract: "Make ALIAS in ACCOUNT stand for TARGET.")
+            @OptionGroup var options: DataOptions
+            @Argument(help: "The account, name@domain.") var account: String
+            @Argument(help: "The alias, a mailbox name (mkt-announce).") var alias: String
+            @Argument(help: "The mailbox it stands for: a name of the account, or ~owner/name.") var target: String
+
+            func run(store: Store) throws {
+                let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+                try a.setMailboxAlias(alias, target: target)
+                print("\(alias) in \(try accountName(account)) now stands for \(target)")
+            }
+        }
+
+        struct Remove: StoreCommand {
+            static let configuration = CommandConfiguration(abstract: "Remove a mailbox alias.")
+            @OptionGroup var options: DataOptions
+            @Argument(help: "The account, name@domain.") var account: String
+            @Argument var alias: String
+
+            func run(store: Store) throws {
+                let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+                try a.removeMailboxAlias(alias)
+                print("mailbox alias \(alias) removed")
+            }
+        }
+
+        struct List: StoreCommand {
+            static let configuration = CommandConfiguration(abstract: "List an account's mailbox aliases.")
+            @OptionGroup var options: DataOptions
+            @Argument(help: "The account, name@domain.") var account: String
+
+            func run(store: Store) throws {
+                let a = try store.account(try store.directory.requireAccount(try accountName(account)))
+                for (name, target) in try a.mailboxAliases() { print("\(name)\t\(target)") }
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ struct Roost: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DomainCommand.self, AccountCommand.self, AdminCommand.self, AliasCommand.self, RouteCommand.self,
-            MailboxCommand.self, DeliverCommand.self, ImportCommand.self, ExportCommand.self, CheckCommand.self, CompactCommand.self, StatsCommand.self,
+            MailboxCommand.self, TemplateCommand.self, ACLAdminCommand.self, DeliverCommand.self, ImportCommand.self, ExportCommand.self, CheckCommand.self, CompactCommand.self, StatsCommand.self,
             ServeCommand.self,
         ])
 }

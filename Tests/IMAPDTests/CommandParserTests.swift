@@ -138,3 +138,12 @@ import Testing
         #expect(e.message == "Search program nested too deeply")
     }
 }
+
+extension CommandParserTests {
+    /// `~` starts a literal8 only before `{`; elsewhere it is part of a name (`~alice/INBOX`).
+    @Test func tildeNames() throws {
+        #expect(try parse("a SELECT ~alice/INBOX").command == .select(MailboxName("~alice/INBOX"), SelectParameters()))
+        #expect(try parse("a LIST \"\" ~%").command == .list(ListArguments(reference: MailboxName(""), patterns: [MailboxName("~%")])))
+        #expect(try parse("a APPEND x ~{2}\r\nhi").command == .append(MailboxName("x"), [AppendMessage(flags: [], internalDate: nil, bytes: Array("hi".utf8))]))
+    }
+}

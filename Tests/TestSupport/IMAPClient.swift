@@ -30,8 +30,8 @@ public final class IMAPClient: @unchecked Sendable {
     public var owner: AnyObject?
     private var counter = 0
 
-    public init(port: Int) throws {
-        wire = try WireClient(port: port)
+    public init(port: Int, host: String = "127.0.0.1") throws {
+        wire = try WireClient(port: port, host: host)
         greeting = try wire.readLine()
     }
 

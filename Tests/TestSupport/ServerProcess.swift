@@ -33,14 +33,18 @@ public final class ServerProcess: @unchecked Sendable {
                 // Listener lines follow the banner; wait for the line after the last of them.
                 let tail = text[range.upperBound...]
                 var found: [String: Int] = [:]
+                var listeners = 0
                 for line in tail.split(separator: "\n") {
                     let words = line.split(separator: " ")
                     guard words.count == 4, words[1] == "listening" else { continue }
                     // A Unix socket listener has no port; it still counts as started.
-                    found[String(words[0])] = words[3].hasPrefix("unix:") ? 0 : words[3].split(separator: ":").last.flatMap { Int($0) }
+                    // The first listener of a kind gives its port; any number may be started.
+                    let port = words[3].hasPrefix("unix:") ? 0 : words[3].split(separator: ":").last.flatMap { Int($0) }
+                    if found[String(words[0])] == nil { found[String(words[0])] = port }
+                    listeners += 1
                 }
                 let expected = arguments.filter { ServerProcess.listenerFlags.contains($0) }.count
-                if found.count >= expected {
+                if listeners >= expected {
                     ports = found
                     return
                 }

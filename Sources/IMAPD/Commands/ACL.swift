@@ -27,12 +27,14 @@ struct ACLCommand: CommandJob {
             return .done(.ok("MYRIGHTS completed"))
         case .get:
             let status = try target.require(.administer)
-            var entries = [(MailboxResolver.ownerName(target.owner, for: target.owner), Rights.all.lettersWithVirtual)]
+            var entries: [(String, String)] = []
             for entry in try target.account.acl(of: status.id) {
                 guard let shown = try store.aclIdentifierName(entry.identifier, owner: target.owner) else { continue }
                 entries.append((shown, entry.rights.lettersWithVirtual))
             }
-            out.write(.acl(name: name, entries: entries))
+            // The owner first, then by name.
+            let owner = (MailboxResolver.ownerName(target.owner, for: target.owner), Rights.all.lettersWithVirtual)
+            out.write(.acl(name: name, entries: [owner] + entries.sorted { $0.0 < $1.0 }))
             return .done(.ok("GETACL completed"))
         case .listRights(let identifier):
             _ = try target.require(.administer)
@@ -55,7 +57,7 @@ struct ACLCommand: CommandJob {
             if mode != .replace { text.removeFirst() }
             guard let rights = Rights(letters: text) else {
                 // RFC 4314 §3.1: an unknown right is an error, never ignored.
-                return .done(.bad("Unknown right in \\(text.prefix(40))"))
+                return .done(.bad("Unknown right in \(text.prefix(40))"))
             }
             let updated: Rights
             switch mode {
@@ -79,7 +81,7 @@ struct ACLCommand: CommandJob {
                        _ store: Store) throws -> (String, Rights) {
         let text = String(decoding: identifier, as: UTF8.self)
         guard let id = try store.aclIdentifier(text, owner: target.owner) else {
-            throw CommandFailure(.no("No such account: \\(text.prefix(64))", .cannot))
+            throw CommandFailure(.no("No such account: \(text.prefix(64))", .cannot))
         }
         guard id != target.owner.id && id != "-" + target.owner.id else {
             throw CommandFailure(.no("The owner always has all rights", .cannot))

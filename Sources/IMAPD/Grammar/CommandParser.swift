@@ -394,13 +394,20 @@ public struct CommandParser {
 
     /// `astring = 1*ASTRING-CHAR / string`
     mutating func astring() throws -> [UInt8] {
-        if let b = peek(), b == .quote || b == .openBrace || b == .tilde {
+        if startsString {
             return try string()
         }
         let start = index
         while let b = peek(), b.isAStringChar || b >= 0x80 { index += 1 }
         guard index > start else { throw ParseError(atEnd ? "Missing arguments" : "Expected a string") }
         return Array(bytes[start..<index])
+    }
+
+    /// Whether a quoted string or a literal comes next; a `~` starts one only before `{`
+    /// (literal8), otherwise it is an ordinary character (`~alice/INBOX`).
+    var startsString: Bool {
+        guard let b = peek() else { return false }
+        return b == .quote || b == .openBrace || (b == .tilde && peek(at: 1) == .openBrace)
     }
 
     mutating func nstring() throws -> [UInt8]? {
@@ -412,9 +419,10 @@ public struct CommandParser {
     mutating func string() throws -> [UInt8] {
         switch peek() {
         case .quote: return try quoted()
-        case .openBrace, .tilde:
-            let range = try literal()
-            return Array(bytes[range])
+        case .openBrace:
+            return Array(bytes[try literal()])
+        case .tilde where peek(at: 1) == .openBrace:
+            return Array(bytes[try literal()])
         default: throw ParseError(atEnd ? "Missing arguments" : "Expected a string")
         }
     }
@@ -461,7 +469,7 @@ public struct CommandParser {
 
     /// `list-mailbox = 1*list-char / string`: an astring that may hold `%` and `*`.
     mutating func listMailbox() throws -> MailboxName {
-        if let b = peek(), b == .quote || b == .openBrace || b == .tilde {
+        if startsString {
             return MailboxName(try string())
         }
         let start = index

@@ -12,15 +12,28 @@ public struct AccountTemplate: Codable, Sendable, Equatable {
         }
     }
 
+    /// A mailbox alias a new account gets: `name` stands for `target` (often another
+    /// user's mailbox, `~marketing/announce`).
+    public struct AliasEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var target: String
+        public init(name: String, target: String) {
+            self.name = name
+            self.target = target
+        }
+    }
+
     public var mailboxes: [MailboxEntry]
     /// Names to subscribe, own or foreign (`~marketing/announce`).
     public var subscriptions: [String]
+    public var aliases: [AliasEntry]?
     /// Bytes; nil for no quota.
     public var quota: Int64?
 
-    public init(mailboxes: [MailboxEntry], subscriptions: [String], quota: Int64? = nil) {
+    public init(mailboxes: [MailboxEntry], subscriptions: [String], aliases: [AliasEntry]? = nil, quota: Int64? = nil) {
         self.mailboxes = mailboxes
         self.subscriptions = subscriptions
+        self.aliases = aliases
         self.quota = quota
     }
 
