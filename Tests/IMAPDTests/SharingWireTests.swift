@@ -125,9 +125,12 @@ import TestSupport
             try roost.run("account add info@client2.com --password-stdin", input: "client2pw\n")
             try roost.run("account add info@example.com --password-stdin", input: "mainpw\n")
             try roost.run("domain bind 127.0.0.2 client2.com")
+            try roost.run("domain alias add client2.net client2.com")
+            try roost.run("route add sales@client2.com info@client2.com")
         }
         let main = f.port
-        for login in ["info@client2.com", "info%client2.com"] {
+        // Domain aliases and router records apply to login names as to addresses.
+        for login in ["info@client2.com", "info%client2.com", "INFO@client2.net", "sales@client2.com"] {
             #expect(try IMAPClient(port: main).send("LOGIN \"\(login)\" client2pw").isOK, "\(login)")
         }
         // A bare name takes the main domain here, and client2.com on the bound address.

@@ -23,27 +23,9 @@ public enum Charset {
     /// `bytes` in `charset` converted by ICU, nil when ICU does not know the charset.
     public static func convert(_ bytes: [UInt8], from charset: String) -> String? {
         if bytes.isEmpty { return isKnown(charset) ? "" : nil }
-        var capacity = bytes.count * 3 + 16
-        for _ in 0..<2 {
-            var out = [UInt8](repeating: 0, count: capacity)
-            var needed: Int32 = 0
-            let written = bytes.withUnsafeBufferPointer { input in
-                out.withUnsafeMutableBufferPointer { output in
-                    input.withMemoryRebound(to: CChar.self) { i in
-                        output.withMemoryRebound(to: CChar.self) { o in
-                            roost_icu_to_utf8(charset, i.baseAddress, Int32(i.count), o.baseAddress, Int32(o.count), &needed)
-                        }
-                    }
-                }
-            }
-            if written >= 0 { return String(decoding: out[..<Int(written)], as: UTF8.self) }
-            if written == ROOST_ICU_TOO_SMALL {
-                capacity = Int(needed) + 16
-                continue
-            }
-            return nil
-        }
-        return nil
+        return ICUCall.run(bytes, capacity: bytes.count * 3 + 16) {
+            roost_icu_to_utf8(charset, $0, $1, $2, $3, $4)
+        }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Mail that claims no charset is most often UTF-8 or Latin-1; take UTF-8 when it is valid.
@@ -61,24 +43,8 @@ public enum TextFolding {
         if utf8.allSatisfy({ $0 < 0x80 }) {
             return utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
         }
-        var capacity = utf8.count * 4 + 16
-        for _ in 0..<2 {
-            var out = [UInt8](repeating: 0, count: capacity)
-            var needed: Int32 = 0
-            let written = utf8.withUnsafeBufferPointer { input in
-                out.withUnsafeMutableBufferPointer { output in
-                    input.withMemoryRebound(to: CChar.self) { i in
-                        output.withMemoryRebound(to: CChar.self) { o in
-                            roost_icu_fold(i.baseAddress, Int32(i.count), o.baseAddress, Int32(o.count), &needed)
-                        }
-                    }
-                }
-            }
-            if written >= 0 { return Array(out[..<Int(written)]) }
-            guard written == ROOST_ICU_TOO_SMALL else { break }
-            capacity = Int(needed) + 16
-        }
-        return Array(text.lowercased().utf8)
+        return ICUCall.run(utf8, capacity: utf8.count * 4 + 16) { roost_icu_fold($0, $1, $2, $3, $4) }
+            ?? Array(text.lowercased().utf8)
     }
 
     /// Whether folded `haystack` contains folded `needle`.
@@ -90,5 +56,32 @@ public enum TextFolding {
                 roost_find_bytes(h.baseAddress, Int64(h.count), n.baseAddress, Int64(n.count)) >= 0
             }
         }
+    }
+}
+
+/// Calls one of the CICU functions that write into a buffer, growing it once when the
+/// function says it is too small. Nil when the call fails.
+enum ICUCall {
+    typealias Function = (UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<CChar>?, Int32, UnsafeMutablePointer<Int32>) -> Int32
+
+    static func run(_ input: [UInt8], capacity: Int, _ function: Function) -> [UInt8]? {
+        var capacity = capacity
+        for _ in 0..<2 {
+            var out = [UInt8](repeating: 0, count: capacity)
+            var needed: Int32 = 0
+            let written = input.withUnsafeBufferPointer { i in
+                out.withUnsafeMutableBufferPointer { o in
+                    i.withMemoryRebound(to: CChar.self) { i in
+                        o.withMemoryRebound(to: CChar.self) { o in
+                            function(i.baseAddress, Int32(i.count), o.baseAddress, Int32(o.count), &needed)
+                        }
+                    }
+                }
+            }
+            if written >= 0 { return Array(out[..<Int(written)]) }
+            guard written == ROOST_ICU_TOO_SMALL else { return nil }
+            capacity = Int(needed) + 16
+        }
+        return nil
     }
 }
