@@ -18,8 +18,6 @@ public final class IMAPClient: @unchecked Sendable {
         public var completion: String { tagged.split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? "" }
 
         public func has(_ line: String) -> Bool { untagged.contains(line) }
-        /// Untagged lines starting with `prefix`.
-        public func lines(_ prefix: String) -> [String] { untagged.filter { $0.hasPrefix(prefix) } }
 
         public var description: String { (untagged + [tagged]).joined(separator: "\n") }
     }

@@ -6,8 +6,4 @@ enum Base64 {
         if text.isEmpty { return [] }
         return Data(base64Encoded: text).map { [UInt8]($0) }
     }
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-    }
 }

@@ -35,11 +35,6 @@ public struct SequenceSet: Equatable, Sendable, CustomStringConvertible {
 
     public static let all = SequenceSet(ranges: [Range(.number(1), .star)])
 
-    /// Whether any bound is `*`.
-    public var mentionsStar: Bool {
-        ranges.contains { $0.first == .star || $0.last == .star }
-    }
-
     /// The closed ranges meant, with `*` standing for `star`, each range ordered low to high.
     public func resolved(star: UInt32) -> [ClosedRange<UInt32>] {
         ranges.map { r in

@@ -88,7 +88,6 @@ struct IMAPSession: Sendable {
 
     var plaintextAllowed: Bool { tlsActive || settings.plaintextAllowedWithoutTLS }
     var utf8: Bool { context?.options.utf8 ?? false }
-    var isLoggedOut: Bool { if case .loggedOut = state { return true } else { return false } }
     var isIdling: Bool { if case .idling = state { return true } else { return false } }
 
     var capabilities: [String] {
@@ -173,7 +172,7 @@ struct IMAPSession: Sendable {
         case .noop, .check:
             if case .check = tagged.command, context?.selected == nil { return [write(.tagged(tag, .bad("No mailbox selected")))] }
             guard let context, context.selected != nil else { return [write(.tagged(tag, .ok("NOOP completed")))] }
-            return startJob(Announcer.Pending(), tag: tag, context: context, name: tagged.command.name)
+            return startJob(Announcer.Pending(), tag: tag, context: context)
         case .id(let fields):
             clientName = IDCommand.clientName(fields) ?? clientName
             context?.options.clientName = clientName
@@ -264,7 +263,7 @@ struct IMAPSession: Sendable {
             idleDone = false
             var actions = [write(.continuation("idling"))]
             if context.selected?.hasPending == true {
-                actions += startJob(Announcer.Pending(), tag: nil, context: context, name: name)
+                actions += startJob(Announcer.Pending(), tag: nil, context: context)
             }
             return actions
         case .compress(let algorithm):
@@ -273,75 +272,75 @@ struct IMAPSession: Sendable {
             compressionActive = true
             return [write(.tagged(tag, .ok("DEFLATE active"))), .startCompression]
         case .select(let mailbox, let parameters):
-            return startJob(SelectCommand(mailbox: mailbox, readOnly: false, parameters: parameters), tag: tag, context: context, name: name)
+            return startJob(SelectCommand(mailbox: mailbox, readOnly: false, parameters: parameters), tag: tag, context: context)
         case .examine(let mailbox, let parameters):
-            return startJob(SelectCommand(mailbox: mailbox, readOnly: true, parameters: parameters), tag: tag, context: context, name: name)
+            return startJob(SelectCommand(mailbox: mailbox, readOnly: true, parameters: parameters), tag: tag, context: context)
         case .create(let mailbox, let uses):
-            return startJob(CreateCommand(mailbox: mailbox, specialUse: uses), tag: tag, context: context, name: name)
+            return startJob(CreateCommand(mailbox: mailbox, specialUse: uses), tag: tag, context: context)
         case .delete(let mailbox):
-            return startJob(DeleteCommand(mailbox: mailbox), tag: tag, context: context, name: name)
+            return startJob(DeleteCommand(mailbox: mailbox), tag: tag, context: context)
         case .rename(let from, let to):
-            return startJob(RenameCommand(from: from, to: to), tag: tag, context: context, name: name)
+            return startJob(RenameCommand(from: from, to: to), tag: tag, context: context)
         case .subscribe(let mailbox):
-            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: true), tag: tag, context: context, name: name)
+            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: true), tag: tag, context: context)
         case .unsubscribe(let mailbox):
-            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: false), tag: tag, context: context, name: name)
+            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: false), tag: tag, context: context)
         case .list(let arguments):
-            return startJob(ListCommand(arguments: arguments), tag: tag, context: context, name: name)
+            return startJob(ListCommand(arguments: arguments), tag: tag, context: context)
         case .lsub(let reference, let pattern):
             return startJob(ListCommand(arguments: ListArguments(reference: reference, patterns: [pattern]), lsub: true),
-                            tag: tag, context: context, name: name)
+                            tag: tag, context: context)
         case .status(let mailbox, let attributes):
-            return startJob(StatusCommand(mailbox: mailbox, attributes: attributes), tag: tag, context: context, name: name)
+            return startJob(StatusCommand(mailbox: mailbox, attributes: attributes), tag: tag, context: context)
         case .append(let mailbox, let messages):
-            return startJob(AppendCommand(mailbox: mailbox, messages: messages), tag: tag, context: context, name: name)
+            return startJob(AppendCommand(mailbox: mailbox, messages: messages), tag: tag, context: context)
         case .setACL(let mailbox, let identifier, let rights):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .set(identifier: identifier, rights: rights)), tag: tag, context: context, name: name)
+            return startJob(ACLCommand(mailbox: mailbox, kind: .set(identifier: identifier, rights: rights)), tag: tag, context: context)
         case .deleteACL(let mailbox, let identifier):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .delete(identifier: identifier)), tag: tag, context: context, name: name)
+            return startJob(ACLCommand(mailbox: mailbox, kind: .delete(identifier: identifier)), tag: tag, context: context)
         case .getACL(let mailbox):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .get), tag: tag, context: context, name: name)
+            return startJob(ACLCommand(mailbox: mailbox, kind: .get), tag: tag, context: context)
         case .listRights(let mailbox, let identifier):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .listRights(identifier: identifier)), tag: tag, context: context, name: name)
+            return startJob(ACLCommand(mailbox: mailbox, kind: .listRights(identifier: identifier)), tag: tag, context: context)
         case .myRights(let mailbox):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .myRights), tag: tag, context: context, name: name)
+            return startJob(ACLCommand(mailbox: mailbox, kind: .myRights), tag: tag, context: context)
         case .getQuota(let root):
-            return startJob(QuotaCommand(kind: .quota(root: root)), tag: tag, context: context, name: name)
+            return startJob(QuotaCommand(kind: .quota(root: root)), tag: tag, context: context)
         case .getQuotaRoot(let mailbox):
-            return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context, name: name)
+            return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context)
         case .setQuota:
-            return startJob(QuotaCommand(kind: .set), tag: tag, context: context, name: name)
+            return startJob(QuotaCommand(kind: .set), tag: tag, context: context)
         default:
             break
         }
         guard selected else { return [write(.tagged(tag, .bad("No mailbox selected")))] }
         switch command {
         case .close:
-            return startJob(CloseCommand(expunge: true), tag: tag, context: context, name: name)
+            return startJob(CloseCommand(expunge: true), tag: tag, context: context)
         case .unselect:
-            return startJob(CloseCommand(expunge: false), tag: tag, context: context, name: name)
+            return startJob(CloseCommand(expunge: false), tag: tag, context: context)
         case .expunge:
-            return startJob(ExpungeCommand(uids: nil), tag: tag, context: context, name: name)
+            return startJob(ExpungeCommand(uids: nil), tag: tag, context: context)
         case .uidExpunge(let set):
-            return startJob(ExpungeCommand(uids: set), tag: tag, context: context, name: name)
+            return startJob(ExpungeCommand(uids: set), tag: tag, context: context)
         case .search(let arguments, let uid):
-            return startJob(SearchCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context, name: name)
+            return startJob(SearchCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
         case .fetch(let set, let attributes, let modifiers, let uid):
             return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince, byUID: uid),
-                            tag: tag, context: context, name: name)
+                            tag: tag, context: context)
         case .store(let set, let action, let unchangedSince, let uid):
             return startJob(StoreFlagsCommand(set: set, action: action, unchangedSince: unchangedSince, byUID: uid),
-                            tag: tag, context: context, name: name)
+                            tag: tag, context: context)
         case .copy(let set, let mailbox, let uid):
-            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: false), tag: tag, context: context, name: name)
+            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: false), tag: tag, context: context)
         case .move(let set, let mailbox, let uid):
-            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: true), tag: tag, context: context, name: name)
+            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: true), tag: tag, context: context)
         default:
             return [write(.tagged(tag, .bad("\(name) is not allowed now")))]
         }
     }
 
-    private mutating func startJob(_ job: any CommandJob, tag: String?, context: SessionContext, name: String) -> [Action] {
+    private mutating func startJob(_ job: any CommandJob, tag: String?, context: SessionContext) -> [Action] {
         running = true
         return [.run(job, tag: tag, context: context)]
     }
@@ -363,7 +362,7 @@ struct IMAPSession: Sendable {
             return [write(.tagged(tag, .ok("IDLE terminated")))]
         }
         if context.selected?.hasPending == true {
-            return startJob(Announcer.Pending(), tag: nil, context: context, name: "IDLE")
+            return startJob(Announcer.Pending(), tag: nil, context: context)
         }
         return []
     }
@@ -392,7 +391,7 @@ struct IMAPSession: Sendable {
         }
         context?.selected?.receive(change)
         if case .idling = state, let context {
-            return startJob(Announcer.Pending(), tag: nil, context: context, name: "IDLE")
+            return startJob(Announcer.Pending(), tag: nil, context: context)
         }
         return []
     }
