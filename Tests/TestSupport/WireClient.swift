@@ -11,19 +11,24 @@ public final class WireClient: @unchecked Sendable {
     public var timeout: TimeInterval = 10
 
     public init(port: Int, host: String = "127.0.0.1") throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerError(description: "socket: \(errno)") }
+        // The socket is stored only once connected: a class whose stored properties are all
+        // set runs its deinit when its init throws, and a second close here would close
+        // whatever descriptor another test thread opened in between.
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw ServerError(description: "socket: \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &address.sin_addr)
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard rc == 0 else {
-            close(fd)
-            throw ServerError(description: "connect to \(host):\(port) failed: \(errno)")
+            let error = errno
+            close(socketFD)
+            throw ServerError(description: "connect to \(host):\(port) failed: \(error)")
         }
+        fd = socketFD
     }
 
     deinit { close(fd) }
