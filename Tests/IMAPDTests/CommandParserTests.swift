@@ -66,6 +66,35 @@ import Testing
         #expect(try parse("a FETCH 1 (FLAGS) (CHANGEDSINCE 12345)").command == .fetch(SequenceSet(ranges: [.init(.number(1), .number(1))]), [.flags], FetchModifiers(changedSince: 12345), uid: false))
     }
 
+    /// RFC 7162 §3.2.5.2's own SELECT, and the other QRESYNC forms.
+    @Test func qresyncParameters() throws {
+        func set(_ ranges: [(UInt32, UInt32)]) -> SequenceSet { SequenceSet(ranges: ranges.map { .init(.number($0.0), .number($0.1)) }) }
+        #expect(try parse("A02 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))").command == .select(MailboxName("INBOX"),
+            SelectParameters(qresync: QResyncParameters(uidValidity: 67890007, modSeq: 20050715194045000,
+                                                        knownUIDs: set([(41, 41), (43, 211), (214, 541)])))))
+        #expect(try parse("B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))").command
+            == .select(MailboxName("INBOX"), SelectParameters(qresync: QResyncParameters(
+                uidValidity: 67890007, modSeq: 90060115194045000, knownUIDs: set([(1, 29997)]),
+                sequenceMatch: .init(sequences: set([(5000, 5000), (7500, 7500), (9000, 9000), (9990, 9999)]),
+                                     uids: set([15000, 22500, 27000, 29970, 29973, 29976, 29979, 29982, 29985, 29988, 29991, 29994, 29997].map { ($0, $0) }))))))
+        #expect(try parse("a EXAMINE x (CONDSTORE QRESYNC (1 2))").command == .examine(MailboxName("x"),
+            SelectParameters(condstore: true, qresync: QResyncParameters(uidValidity: 1, modSeq: 2))))
+        #expect(try parse("a UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)").command == .fetch(
+            set([(300, 500)]), [.flags], FetchModifiers(changedSince: 12345, vanished: true), uid: true))
+        for (bad, message) in [
+            ("a SELECT x (QRESYNC (0 5))", "UIDVALIDITY must not be 0"),
+            ("a SELECT x (QRESYNC (5 0))", "The mod-sequence must not be 0"),
+            ("a SELECT x (QRESYNC (5 6 1:*))", "Known UIDs must be numbers"),
+            ("a SELECT x (QRESYNC (5 6 1:9 (1:3 4:5)))", "The sequence match data must pair as many numbers as UIDs"),
+            ("a SELECT x (QRESYNC (5 6 1:9 (1:3)))", "Expected a space"),
+            ("a SELECT x (QRESYNC (5))", "Expected a space"),
+            ("a FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)", "VANISHED needs UID FETCH with CHANGEDSINCE"),
+        ] {
+            guard case .failure(let e) = CommandParser.parse(bad) else { Issue.record("accepted \(bad)"); continue }
+            #expect(e.message == message, "\(bad)")
+        }
+    }
+
     @Test func storeForms() throws {
         let one = SequenceSet(ranges: [.init(.number(1), .number(1))])
         #expect(try parse("a STORE 1 +FLAGS.SILENT (\\Seen $Forwarded)").command ==

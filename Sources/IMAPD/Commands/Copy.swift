@@ -58,7 +58,7 @@ struct CopyCommand: CommandJob {
         if move {
             // RFC 6851 §4.3: COPYUID comes in an untagged OK, before the EXPUNGE responses.
             out.write(.untagged(.ok("Moved UIDs", copyUID)))
-            for n in view.removeOwnExpunged(result.source) { out.write(.expunge(n)) }
+            Announcer.writeExpunged(view.removeOwnExpunged(result.source), session.options, &out)
             session.selected = view
             return .done(.ok(completed))
         }

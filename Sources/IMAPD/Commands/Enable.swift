@@ -1,5 +1,5 @@
-/// ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2 and CONDSTORE can be turned on; the
-/// answer names those this command turned on.
+/// ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2, CONDSTORE and QRESYNC can be turned on;
+/// the answer names those this command turned on.
 enum Enable {
     static func apply(_ names: [String], to options: inout ClientOptions) -> [String] {
         var enabled: [String] = []
@@ -10,6 +10,11 @@ enum Enable {
                 options.rev2 = true
             case "CONDSTORE":
                 if !options.condstore { enabled.append("CONDSTORE") }
+                options.condstore = true
+            case "QRESYNC":
+                // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+                if !options.qresync { enabled.append("QRESYNC") }
+                options.qresync = true
                 options.condstore = true
             default:
                 continue  // RFC 5161 §3.1: unknown names are ignored

@@ -20,7 +20,7 @@ struct ExpungeCommand: CommandJob {
         }
         if !known.isEmpty {
             let removed = try view.account.expunge(known, in: view.id)
-            for n in view.removeOwnExpunged(removed) { out.write(.expunge(n)) }
+            Announcer.writeExpunged(view.removeOwnExpunged(removed), session.options, &out)
             session.selected = view
         }
         return .done(.ok(uids == nil ? "EXPUNGE completed" : "UID EXPUNGE completed"))

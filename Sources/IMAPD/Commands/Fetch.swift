@@ -1,12 +1,15 @@
 import Store
 
-/// FETCH and UID FETCH (RFC 9051 §6.4.5; BINARY of RFC 3516, CHANGEDSINCE of RFC 7162).
+/// FETCH and UID FETCH (RFC 9051 §6.4.5; BINARY of RFC 3516, CHANGEDSINCE and VANISHED of
+/// RFC 7162).
 /// Answers go out in parts of about a megabyte: a batch of messages, or a piece of a large
 /// body, per step, so neither a big mailbox nor a big message is ever held whole.
 struct FetchCommand: CommandJob {
     let set: SequenceSet
     let attributes: [FetchAttribute]
     let changedSince: UInt64?
+    /// Also report the UIDs of the set expunged since `changedSince` (RFC 7162 §3.2.6).
+    let vanished: Bool
     let byUID: Bool
 
     var allowsExpunge: Bool { byUID }
@@ -39,10 +42,11 @@ struct FetchCommand: CommandJob {
         var sequenceNumber: Int
     }
 
-    init(set: SequenceSet, attributes: [FetchAttribute], changedSince: UInt64?, byUID: Bool) {
+    init(set: SequenceSet, attributes: [FetchAttribute], changedSince: UInt64?, vanished: Bool = false, byUID: Bool) {
         self.set = set
         self.attributes = attributes
         self.changedSince = changedSince
+        self.vanished = vanished
         self.byUID = byUID
     }
 
@@ -77,7 +81,14 @@ struct FetchCommand: CommandJob {
         var view = session.selected!
         let account = view.account
         if targets == nil {
+            if vanished && !session.options.qresync { return .done(.bad("QRESYNC must be enabled first", .clientBug)) }
             if changedSince != nil || attributes.contains(.modSeq) { session.options.condstore = true }
+            if vanished, let since = changedSince {
+                // `*` reaches past the last message left: `1:*` must also cover UIDs expunged above it.
+                let named = set.isSavedResult ? (session.savedSearch ?? UIDSet()) : UIDSet(ranges: set.resolved(star: UInt32.max))
+                let gone = try account.expunged(in: view.id, since: ModSequence(since), within: named)
+                if !gone.isEmpty { out.write(.vanished(gone, earlier: true)) }
+            }
             let indices = try view.indices(for: set, byUID: byUID, saved: session.savedSearch)
             targets = indices
             // RFC 4314 §4: without the `s` right a FETCH does not set \Seen.

@@ -3,12 +3,32 @@ import Store
 /// SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3): open a mailbox, read-write or read-only.
 /// Another user's mailbox needs the read right (RFC 4314 §4); without any right to change
 /// something it opens read-only, and its PERMANENTFLAGS list what the rights allow.
+/// With QRESYNC (RFC 7162 §3.2.5) it also tells what changed since the client last looked:
+/// VANISHED (EARLIER) from the tombstones, then a FETCH for every message changed since,
+/// sent in parts of about a megabyte.
 struct SelectCommand: CommandJob {
     let mailbox: MailboxName
     let readOnly: Bool
     let parameters: SelectParameters
+    /// Changes still to send as FETCH responses, after the mailbox is open.
+    private var resync: [FlagUpdate]?
+    private var resyncNext = 0
+
+    init(mailbox: MailboxName, readOnly: Bool, parameters: SelectParameters) {
+        self.mailbox = mailbox
+        self.readOnly = readOnly
+        self.parameters = parameters
+    }
+
+    private func completed(_ view: SelectedMailbox) -> StatusResponse {
+        .ok(readOnly ? "EXAMINE completed" : "SELECT completed", view.readOnly ? .readOnly : .readWrite)
+    }
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
+        if resync != nil { return try sendResync(&session, &out) }
+        if parameters.qresync != nil && !session.options.qresync {
+            return .done(.bad("QRESYNC must be enabled first", .clientBug))  // RFC 7162 §3.2.5
+        }
         // A SELECT first closes what is selected, even when it then fails (§6.3.2).
         if session.selected != nil {
             Deselect.close(&session, &out)
@@ -52,7 +72,32 @@ struct SelectCommand: CommandJob {
             out.write(.list(kind: "LIST", attributes: attributes, name: view.name, childInfo: false))
         }
         session.selected = view
-        return .done(.ok(self.readOnly ? "EXAMINE completed" : "SELECT completed", readOnly ? .readOnly : .readWrite))
+        if let q = parameters.qresync, q.uidValidity == status.uidValidity {
+            // RFC 7162 §3.2.5.1: without known UIDs the client is taken to know them all.
+            let known = q.knownUIDs.map { UIDSet(ranges: $0.resolved(star: 0)) }
+                ?? (status.uidNext.rawValue > 1 ? UIDSet(ranges: [1...(status.uidNext.rawValue - 1)]) : UIDSet())
+            let since = ModSequence(q.modSeq)
+            let vanished = try account.expunged(in: id, since: since, within: known)
+            if !vanished.isEmpty { out.write(.vanished(vanished, earlier: true)) }
+            resync = try account.flagChanges(in: id, since: since, reader: target.reader).filter { known.contains($0.uid) }
+            return try sendResync(&session, &out)
+        }
+        return .done(completed(view))
+    }
+
+    /// The FETCH responses of a QRESYNC, about a megabyte per step.
+    private mutating func sendResync(_ session: inout SessionContext, _ out: inout ResponseEncoder) throws -> StepResult {
+        guard let view = session.selected, let changes = resync else { return .done(.bad("No mailbox selected")) }
+        let start = out.buffer.readableBytes
+        while resyncNext < changes.count {
+            let update = changes[resyncNext]
+            resyncNext += 1
+            // A message appended after the view was taken is announced as new later.
+            guard let seq = view.sequenceNumber(of: update.uid) else { continue }
+            Announcer.writeFlagFetch(seq, update, view, session.options, &out)
+            if out.buffer.readableBytes - start >= FetchCommand.stepBytes && resyncNext < changes.count { return .more }
+        }
+        return .done(completed(view))
     }
 }
 

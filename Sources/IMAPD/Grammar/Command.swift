@@ -125,10 +125,42 @@ public struct IDField: Equatable, Sendable {
     }
 }
 
-/// SELECT/EXAMINE parameters (RFC 4466 §2.1; CONDSTORE of RFC 7162).
+/// SELECT/EXAMINE parameters (RFC 4466 §2.1; CONDSTORE and QRESYNC of RFC 7162).
 public struct SelectParameters: Equatable, Sendable {
     public var condstore = false
-    public init(condstore: Bool = false) { self.condstore = condstore }
+    public var qresync: QResyncParameters?
+    public init(condstore: Bool = false, qresync: QResyncParameters? = nil) {
+        self.condstore = condstore
+        self.qresync = qresync
+    }
+}
+
+/// What a client remembers of a mailbox it resynchronizes (RFC 7162 §3.2.5):
+/// `QRESYNC (uidvalidity modseq [known-uids [(known-sequence-set known-uid-set)]])`.
+public struct QResyncParameters: Equatable, Sendable {
+    public var uidValidity: UInt32
+    public var modSeq: UInt64
+    /// The UIDs the client holds; nil means every UID.
+    public var knownUIDs: SequenceSet?
+    /// Sequence numbers and the UIDs the client had for them; used only to check syntax,
+    /// since every expunge leaves a tombstone here and VANISHED (EARLIER) is always exact.
+    public var sequenceMatch: SequenceMatch?
+
+    public struct SequenceMatch: Equatable, Sendable {
+        public var sequences: SequenceSet
+        public var uids: SequenceSet
+        public init(sequences: SequenceSet, uids: SequenceSet) {
+            self.sequences = sequences
+            self.uids = uids
+        }
+    }
+
+    public init(uidValidity: UInt32, modSeq: UInt64, knownUIDs: SequenceSet? = nil, sequenceMatch: SequenceMatch? = nil) {
+        self.uidValidity = uidValidity
+        self.modSeq = modSeq
+        self.knownUIDs = knownUIDs
+        self.sequenceMatch = sequenceMatch
+    }
 }
 
 /// LIST in all its forms (RFC 9051 §6.3.9, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS,
@@ -220,10 +252,15 @@ public struct StoreAction: Equatable, Sendable {
     }
 }
 
-/// FETCH modifiers (RFC 4466 §2.4; CHANGEDSINCE of RFC 7162).
+/// FETCH modifiers (RFC 4466 §2.4; CHANGEDSINCE and VANISHED of RFC 7162).
 public struct FetchModifiers: Equatable, Sendable {
     public var changedSince: UInt64?
-    public init(changedSince: UInt64? = nil) { self.changedSince = changedSince }
+    /// UID FETCH also reports the UIDs of the set expunged since CHANGEDSINCE (§3.2.6).
+    public var vanished = false
+    public init(changedSince: UInt64? = nil, vanished: Bool = false) {
+        self.changedSince = changedSince
+        self.vanished = vanished
+    }
 }
 
 /// What a FETCH asks for of each message (RFC 9051 §6.4.5).

@@ -34,12 +34,18 @@ extension CommandParser {
                 case "CHANGEDSINCE":
                     try space()
                     modifiers.changedSince = try number64()
+                case "VANISHED":
+                    modifiers.vanished = true
                 default:
                     throw ParseError("Unknown FETCH modifier \(name.prefix(40))")
                 }
                 if peek() == .closeParen { index += 1; break }
                 try space()
             }
+        }
+        // RFC 7162 §3.2.6: VANISHED only with CHANGEDSINCE, and only in UID FETCH.
+        if modifiers.vanished && (modifiers.changedSince == nil || !uid) {
+            throw ParseError("VANISHED needs UID FETCH with CHANGEDSINCE")
         }
         return .fetch(set, attributes, modifiers, uid: uid)
     }

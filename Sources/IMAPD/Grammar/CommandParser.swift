@@ -259,6 +259,9 @@ public struct CommandParser {
             let name = try atom().uppercased()
             switch name {
             case "CONDSTORE": parameters.condstore = true
+            case "QRESYNC":
+                try space()
+                parameters.qresync = try qresyncParameters()
             default: throw ParseError("Unknown SELECT parameter \(name.prefix(40))")
             }
             if peek() == .closeParen {
@@ -267,6 +270,45 @@ public struct CommandParser {
             }
             try space()
         }
+    }
+
+    /// `"(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"`
+    /// (RFC 7162 §3.2.5, §7).
+    mutating func qresyncParameters() throws -> QResyncParameters {
+        try expect(.openParen)
+        let validity = try number()
+        guard validity > 0 else { throw ParseError("UIDVALIDITY must not be 0") }
+        try space()
+        let modSeq = try number64()
+        guard modSeq > 0 else { throw ParseError("The mod-sequence must not be 0") }
+        var parameters = QResyncParameters(uidValidity: validity, modSeq: modSeq)
+        if peek() == .space {
+            index += 1
+            if peek() != .openParen {
+                let known = try sequenceSet()
+                guard !known.isSavedResult, !known.mentionsStar else { throw ParseError("Known UIDs must be numbers") }
+                parameters.knownUIDs = known
+                if peek() == .space { index += 1 }
+            }
+            if peek() == .openParen {
+                index += 1
+                let sequences = try sequenceSet()
+                try space()
+                let uids = try sequenceSet()
+                try expect(.closeParen)
+                guard !sequences.isSavedResult, !uids.isSavedResult, !sequences.mentionsStar, !uids.mentionsStar,
+                      Self.size(of: sequences) == Self.size(of: uids) else {
+                    throw ParseError("The sequence match data must pair as many numbers as UIDs")
+                }
+                parameters.sequenceMatch = .init(sequences: sequences, uids: uids)
+            }
+        }
+        try expect(.closeParen)
+        return parameters
+    }
+
+    private static func size(of set: SequenceSet) -> Int {
+        set.resolved(star: 0).reduce(0) { $0 + $1.count }
     }
 
     /// `CREATE mailbox [SP "(" "USE" SP "(" use-attr... ")" ")"]` (RFC 6154 §3).

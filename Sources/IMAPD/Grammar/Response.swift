@@ -126,6 +126,8 @@ public enum Response: Sendable {
     case exists(Int)
     case recent(Int)
     case expunge(Int)
+    /// `* VANISHED [(EARLIER)] uids` (RFC 7162 §3.2.10): expunges by UID once QRESYNC is on.
+    case vanished(UIDSet, earlier: Bool)
     /// `* LIST (attributes) "/" name [extended items]`; `kind` is LIST, LSUB or XLIST.
     case list(kind: String, attributes: [String], name: String, childInfo: Bool)
     case status(name: String, items: [(StatusAttribute, UInt64)])

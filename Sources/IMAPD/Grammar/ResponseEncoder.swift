@@ -60,6 +60,8 @@ public struct ResponseEncoder {
             buffer.writeString("* \(n) RECENT")
         case .expunge(let n):
             buffer.writeString("* \(n) EXPUNGE")
+        case .vanished(let uids, let earlier):
+            buffer.writeString(earlier ? "* VANISHED (EARLIER) \(uids)" : "* VANISHED \(uids)")
         case .list(let kind, let attributes, let name, let childInfo):
             buffer.writeString("* \(kind) (")
             buffer.writeString(attributes.joined(separator: " "))

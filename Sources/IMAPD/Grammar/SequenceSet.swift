@@ -43,6 +43,9 @@ public struct SequenceSet: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether `*` is in it: sets a client must spell out in numbers (RFC 7162 known-uids) refuse it.
+    public var mentionsStar: Bool { ranges.contains { $0.first == .star || $0.last == .star } }
+
     public var description: String {
         if isSavedResult { return "$" }
         return ranges.map { r in r.first == r.last ? r.first.description : "\(r.first):\(r.last)" }.joined(separator: ",")

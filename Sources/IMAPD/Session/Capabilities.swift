@@ -45,6 +45,7 @@ enum Capabilities {
         Entry(name: "BINARY", rfc: "RFC 3516", shown: .always),
         Entry(name: "STATUS=SIZE", rfc: "RFC 8438", shown: .always),
         Entry(name: "CONDSTORE", rfc: "RFC 7162", shown: .always),
+        Entry(name: "QRESYNC", rfc: "RFC 7162 §3.2", shown: .always),
         Entry(name: "ACL", rfc: "RFC 4314", shown: .always),
         Entry(name: "RIGHTS=texk", rfc: "RFC 4314 §5.1.1", shown: .always),
         Entry(name: "QUOTA", rfc: "RFC 9208", shown: .always),

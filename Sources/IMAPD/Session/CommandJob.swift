@@ -137,17 +137,31 @@ enum Announcer {
             view.keywords = keywords
             writeFlags(view, &out)
         }
-        for n in a.expunged { out.write(.expunge(n)) }
+        writeExpunged(a.expunged, session.options, &out)
         if let exists = a.exists { out.write(.exists(exists)) }
         if let recent = a.recent, !session.options.rev2 { out.write(.recent(recent)) }
-        for (seq, update) in a.flags {
-            out.beginFetch(seq)
-            out.fetchUID(update.uid)
-            out.fetchFlags(update.flags, recent: !session.options.rev2 && view.recent.contains(update.uid))
-            if session.options.condstore { out.fetchModSeq(update.modSeq) }
-            out.endFetch()
-        }
+        for (seq, update) in a.flags { writeFlagFetch(seq, update, view, session.options, &out) }
         session.selected = view
+    }
+
+    /// `* n FETCH (UID u FLAGS (...) [MODSEQ (m)])` for a message whose flags changed.
+    static func writeFlagFetch(_ seq: Int, _ update: FlagUpdate, _ view: SelectedMailbox, _ options: ClientOptions,
+                               _ out: inout ResponseEncoder) {
+        out.beginFetch(seq)
+        out.fetchUID(update.uid)
+        out.fetchFlags(update.flags, recent: !options.rev2 && view.recent.contains(update.uid))
+        if options.condstore { out.fetchModSeq(update.modSeq) }
+        out.endFetch()
+    }
+
+    /// `* n EXPUNGE` for each message, or one `* VANISHED uids` once QRESYNC is on (RFC 7162 §3.2.10).
+    static func writeExpunged(_ expunged: SelectedMailbox.Expunged, _ options: ClientOptions, _ out: inout ResponseEncoder) {
+        guard !expunged.isEmpty else { return }
+        if options.qresync {
+            out.write(.vanished(expunged.uids, earlier: false))
+        } else {
+            for n in expunged.sequenceNumbers { out.write(.expunge(n)) }
+        }
     }
 
     /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: the mailbox's keywords, and of the

@@ -326,7 +326,8 @@ struct IMAPSession: Sendable {
         case .search(let arguments, let uid):
             return startJob(SearchCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
         case .fetch(let set, let attributes, let modifiers, let uid):
-            return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince, byUID: uid),
+            return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince,
+                                         vanished: modifiers.vanished, byUID: uid),
                             tag: tag, context: context)
         case .store(let set, let action, let unchangedSince, let uid):
             return startJob(StoreFlagsCommand(set: set, action: action, unchangedSince: unchangedSince, byUID: uid),

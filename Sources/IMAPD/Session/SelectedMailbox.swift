@@ -134,9 +134,16 @@ public struct SelectedMailbox: Sendable {
     /// Whether new messages wait to be announced (they may be \Recent for this session).
     public var hasPendingNew: Bool { !pendingNew.isEmpty }
 
+    /// Messages gone from the view: by sequence number for EXPUNGE, by UID for VANISHED.
+    public struct Expunged: Equatable, Sendable {
+        /// Highest first, so each number is right when the client reads it.
+        public var sequenceNumbers: [Int] = []
+        public var uids = UIDSet()
+        public var isEmpty: Bool { sequenceNumbers.isEmpty }
+    }
+
     public struct Announcement: Equatable, Sendable {
-        /// Sequence numbers to send as `* n EXPUNGE`, in the order to send them.
-        public var expunged: [Int] = []
+        public var expunged = Expunged()
         /// The new EXISTS count, when it changed.
         public var exists: Int?
         public var recent: Int?
@@ -157,17 +164,7 @@ public struct SelectedMailbox: Sendable {
     public mutating func announce(allowExpunge: Bool, newRecent: UIDSet = UIDSet()) -> Announcement {
         var a = Announcement()
         if allowExpunge && !pendingExpunged.isEmpty {
-            var kept: [UID] = []
-            kept.reserveCapacity(uids.count)
-            var removed: [Int] = []
-            for (i, uid) in uids.enumerated() {
-                if pendingExpunged.contains(uid) { removed.append(i + 1) } else { kept.append(uid) }
-            }
-            // Highest first, so each number is right when the client reads it.
-            a.expunged = removed.reversed()
-            uids = kept
-            for uid in pendingExpunged { recent = recent.subtracting(uid) }
-            pendingExpunged.removeAll()
+            a.expunged = remove(pendingExpunged)
         }
         for (uid, update) in pendingFlags.sorted(by: { $0.key < $1.key }) {
             if let seq = sequenceNumber(of: uid) { a.flags.append((seq, update)) }
@@ -187,19 +184,28 @@ public struct SelectedMailbox: Sendable {
         return a
     }
 
-    /// Removes messages this session expunged itself and answers for directly; returns
-    /// their sequence numbers, highest first.
-    public mutating func removeOwnExpunged(_ gone: [UID]) -> [Int] {
-        let set = Set(gone)
+    /// Removes messages this session expunged itself and answers for directly.
+    public mutating func removeOwnExpunged(_ gone: [UID]) -> Expunged {
+        remove(Set(gone))
+    }
+
+    private mutating func remove(_ gone: Set<UID>) -> Expunged {
+        var result = Expunged()
         var kept: [UID] = []
-        var removed: [Int] = []
+        kept.reserveCapacity(uids.count)
         for (i, uid) in uids.enumerated() {
-            if set.contains(uid) { removed.append(i + 1) } else { kept.append(uid) }
+            if gone.contains(uid) {
+                result.sequenceNumbers.append(i + 1)
+                result.uids.insert(uid)  // ascending: each insert appends
+            } else {
+                kept.append(uid)
+            }
         }
+        result.sequenceNumbers.reverse()
         uids = kept
-        pendingExpunged.subtract(set)
+        pendingExpunged.subtract(gone)
         for uid in gone { recent = recent.subtracting(uid) }
-        return removed.reversed()
+        return result
     }
 }
 

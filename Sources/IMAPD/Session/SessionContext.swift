@@ -81,6 +81,8 @@ public struct ClientOptions: Sendable, Equatable {
     public var rev2 = false
     /// ENABLE CONDSTORE, or a command that implies it (RFC 7162 §3.1).
     public var condstore = false
+    /// ENABLE QRESYNC (RFC 7162 §3.2.3): expunges are told as VANISHED, SELECT may resync.
+    public var qresync = false
     /// The client's name from ID (RFC 2971), for the workarounds some clients need.
     public var clientName: String?
 

@@ -120,6 +120,23 @@ extension Account {
         }
     }
 
+    /// UIDs of `within` expunged from a mailbox after `modSeq`, from the tombstones every
+    /// expunge leaves (RFC 7162 §3.2.5, §3.2.6: VANISHED (EARLIER)). Tombstones are kept for
+    /// the life of the mailbox, so the answer is exact, never a guess.
+    public func expunged(in mailbox: MailboxID, since modSeq: ModSequence, within: UIDSet) throws -> UIDSet {
+        try withDatabase {
+            _ = try mailboxLocked(id: mailbox)
+            let s = try db.statement("SELECT uid FROM expunged WHERE mailbox = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid")
+            var result = UIDSet()
+            for range in within.ranges {
+                s.reset()
+                s.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)), .int(Int64(modSeq.rawValue)))
+                while try s.step() { result.insert(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+            }
+            return result
+        }
+    }
+
     static let recordColumns = "m.uid, m.flags, m.keywords, m.modseq, m.internaldate, m.savedate, m.size, m.blob"
     /// The record as a reader who is not the owner sees it: \Seen and the mod-sequence from
     /// their own row. Binds the reader first.
