@@ -63,7 +63,9 @@ import Testing
         #expect(encode(.list(kind: "LIST", attributes: [], name: "NIL", childInfo: false)) == "* LIST () \"/\" \"NIL\"\r\n")
         #expect(encode(.search([2, 5], highestModSeq: 9)) == "* SEARCH 2 5 (MODSEQ 9)\r\n")
         #expect(encode(.esearch(tag: "t", uid: true, items: [.min(1), .all(UIDSet(ranges: [1...3])), .count(3)])) == "* ESEARCH (TAG \"t\") UID MIN 1 ALL 1:3 COUNT 3\r\n")
-        #expect(encode(.status(name: "INBOX", items: [(.messages, 3), (.uidNext, 9)])) == "* STATUS INBOX (MESSAGES 3 UIDNEXT 9)\r\n")
+        #expect(encode(.status(name: "INBOX", items: [(.messages, .number(3)), (.uidNext, .number(9)), (.mailboxID, .objectID("F1a"))]))
+            == "* STATUS INBOX (MESSAGES 3 UIDNEXT 9 MAILBOXID (F1a))\r\n")
+        #expect(encode(.vanished(UIDSet(ranges: [1...3, 7...7]), earlier: true)) == "* VANISHED (EARLIER) 1:3,7\r\n")
         #expect(encode(NamespaceCommand.response) == "* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) NIL\r\n")
     }
 

@@ -9,7 +9,7 @@ import TestSupport
         try f.deliver(IMAPFixture.message("two"))
         let c = try f.client()
         let r = try c.send("SELECT INBOX")
-        try #require(r.untagged.count == 7, "\(r)")
+        try #require(r.untagged.count == 8, "\(r)")
         #expect(r.untagged[0] == "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
         #expect(r.untagged[1] == "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted")
         #expect(r.untagged[2] == "* 2 EXISTS")
@@ -17,6 +17,7 @@ import TestSupport
         #expect(r.untagged[4] == "* OK [UNSEEN 1] First unseen")
         #expect(r.untagged[5].hasPrefix("* OK [UIDVALIDITY "))
         #expect(r.untagged[6] == "* OK [UIDNEXT 3] Predicted next UID")
+        #expect(r.untagged[7].hasPrefix("* OK [MAILBOXID (F"))
         #expect(r.completion == "OK [READ-WRITE] SELECT completed")
         // \Recent went to the first session; a second one sees none.
         let d = try f.client()

@@ -33,6 +33,6 @@ struct CreateCommand: CommandJob {
                 try services.store.setACL(entry.rights, for: entry.identifier, on: created.id, of: target.owner)
             }
         }
-        return .done(.ok("CREATE completed"))
+        return .done(.ok("CREATE completed", .mailboxID(ObjectID.mailbox(created))))  // RFC 8474 §4.1
     }
 }

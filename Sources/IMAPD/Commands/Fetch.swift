@@ -53,7 +53,8 @@ struct FetchCommand: CommandJob {
     private var needsDetails: Bool {
         attributes.contains { a in
             switch a {
-            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text, .binary, .binarySize: return true
+            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text, .binary, .binarySize, .emailID, .threadID, .preview:
+                return true
             case .bodySection(let s, _, _): return !(s.part.isEmpty && s.text == .none)
             default: return false
             }
@@ -152,6 +153,14 @@ struct FetchCommand: CommandJob {
             case .internalDate: out.fetchInternalDate(record.internalDate)
             case .rfc822Size: out.fetchSize(record.size)
             case .modSeq: out.fetchModSeq(record.modSeq)
+            case .saveDate: out.fetchDate("SAVEDATE", record.saveDate)
+            case .emailID: out.fetchObjectID("EMAILID", m.details.map { ObjectID.email(blob: record.blob, hash: $0.hash) })
+            case .threadID: out.fetchObjectID("THREADID", m.details.map { ObjectID.thread($0.thread) })
+            case .preview(let lazy):
+                var text = m.details?.preview
+                // Messages stored before previews were made get theirs now, unless LAZY (RFC 8970 §3.1).
+                if text == nil && !lazy { text = try account.preview(blob: record.blob) }
+                out.fetchPreview(text?.isEmpty == false ? text : nil)
             case .envelope: out.fetchStored("ENVELOPE", m.details?.envelope ?? "NIL")
             case .bodyStructure: out.fetchStored("BODYSTRUCTURE", m.details?.bodyStructure ?? "NIL")
             case .body: out.fetchStored("BODY", m.details?.body ?? "NIL")

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// SEARCH and UID SEARCH (RFC 9051 §6.4.4), answered as SEARCH or, with RETURN options
@@ -76,6 +77,8 @@ struct SearchTranslator {
     let view: SelectedMailbox
     let saved: UIDSet?
     let charset: String?
+    /// The moment OLDER and YOUNGER count back from.
+    let now = Int64(Date().timeIntervalSince1970)
     private(set) var usesModSeq = false
 
     init(view: SelectedMailbox, saved: UIDSet?, charset: String?) {
@@ -103,6 +106,15 @@ struct SearchTranslator {
         case .sentBefore(let d): return .sentBefore(d)
         case .sentOn(let d): return .sentOn(d)
         case .sentSince(let d): return .sentSince(d)
+        case .savedBefore(let d): return .savedBefore(d)
+        case .savedOn(let d): return .savedOn(d)
+        case .savedSince(let d): return .savedSince(d)
+        case .saveDateSupported: return .all  // every mailbox keeps save dates
+        case .older(let s): return .arrivedAtOrBefore(now - Int64(s))
+        case .younger(let s): return .arrivedAtOrAfter(now - Int64(s))
+        // An identifier this server never gave matches nothing.
+        case .emailID(let id): return ObjectID.parseEmail(id).map { .email(blob: $0.blob, hash: $0.hash) } ?? .not(.all)
+        case .threadID(let id): return ObjectID.parseThread(id).map { .thread($0) } ?? .not(.all)
         case .larger(let n): return .larger(Int(n))
         case .smaller(let n): return .smaller(Int(n))
         case .uid(let set): return .uids(view.uidSet(try view.indices(for: set, byUID: true, saved: saved)))

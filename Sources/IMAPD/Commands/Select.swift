@@ -65,6 +65,7 @@ struct SelectCommand: CommandJob {
         if session.options.condstore {
             out.write(.untagged(.ok("Highest", .highestModSeq(status.highestModSeq.rawValue))))
         }
+        out.write(.untagged(.ok("Mailbox identifier", .mailboxID(ObjectID.mailbox(status)))))  // RFC 8474 §4.3
         if session.options.rev2 {
             // RFC 9051 §6.3.2: a LIST response with the mailbox name and its attributes.
             let hasChildren = try account.mailboxes().contains { $0.name.hasPrefix(target.name + "/") }

@@ -1,7 +1,7 @@
 import Store
 
 /// STATUS (RFC 9051 §6.3.11; SIZE of RFC 8438, HIGHESTMODSEQ of RFC 7162, APPENDLIMIT of
-/// RFC 7889): counters kept current by the store, so any mailbox answers at once. Another
+/// RFC 7889, MAILBOXID of RFC 8474): counters kept current by the store, so any mailbox answers at once. Another
 /// user's mailbox needs the `r` right; its UNSEEN counts the session's own \Seen.
 struct StatusCommand: CommandJob {
     let mailbox: MailboxName
@@ -15,28 +15,31 @@ struct StatusCommand: CommandJob {
         // The selected mailbox's \Recent belong to this session; others' to nobody yet.
         if let view = session.selected, view.id == status.id, view.account === target.account,
            let i = items.firstIndex(where: { $0.0 == .recent }) {
-            items[i].1 = UInt64(view.recent.count)
+            items[i].1 = .number(UInt64(view.recent.count))
         }
         out.write(.status(name: try MailboxResolver.decode(mailbox, utf8: session.options.utf8), items: items))
         return .done(.ok("STATUS completed"))
     }
 
     static func items(_ status: MailboxStatus, _ attributes: [StatusAttribute], _ target: MailboxTarget,
-                      appendLimit: Int) throws -> [(StatusAttribute, UInt64)] {
+                      appendLimit: Int) throws -> [(StatusAttribute, StatusValue)] {
         try attributes.map { attribute in
+            let value: StatusValue
             switch attribute {
-            case .messages: return (attribute, UInt64(status.messages))
-            case .uidNext: return (attribute, UInt64(status.uidNext.rawValue))
-            case .uidValidity: return (attribute, UInt64(status.uidValidity))
+            case .messages: value = .number(UInt64(status.messages))
+            case .uidNext: value = .number(UInt64(status.uidNext.rawValue))
+            case .uidValidity: value = .number(UInt64(status.uidValidity))
             case .unseen:
                 let unseen = try target.reader.map { try target.account.unseenCount(in: status.id, reader: $0) } ?? status.unseen
-                return (attribute, UInt64(unseen))
-            case .deleted: return (attribute, UInt64(try target.account.deletedCount(in: status.id)))
-            case .size: return (attribute, UInt64(max(0, status.size)))
-            case .recent: return (attribute, UInt64(status.recent))
-            case .highestModSeq: return (attribute, status.highestModSeq.rawValue)
-            case .appendLimit: return (attribute, UInt64(appendLimit))
+                value = .number(UInt64(unseen))
+            case .deleted: value = .number(UInt64(try target.account.deletedCount(in: status.id)))
+            case .size: value = .number(UInt64(max(0, status.size)))
+            case .recent: value = .number(UInt64(status.recent))
+            case .highestModSeq: value = .number(status.highestModSeq.rawValue)
+            case .appendLimit: value = .number(UInt64(appendLimit))
+            case .mailboxID: value = .objectID(ObjectID.mailbox(status))
             }
+            return (attribute, value)
         }
     }
 }

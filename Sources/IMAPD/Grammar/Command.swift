@@ -212,6 +212,7 @@ public enum StatusAttribute: String, Equatable, Sendable, CaseIterable {
     case recent = "RECENT"
     case highestModSeq = "HIGHESTMODSEQ"
     case appendLimit = "APPENDLIMIT"
+    case mailboxID = "MAILBOXID"
 }
 
 /// One message of an APPEND (several with MULTIAPPEND, RFC 3502).
@@ -281,6 +282,13 @@ public enum FetchAttribute: Equatable, Sendable {
     /// BINARY[...] (RFC 3516): the part with its transfer encoding removed.
     case binary(part: [Int], partial: Partial?, peek: Bool)
     case binarySize(part: [Int])
+    /// SAVEDATE (RFC 8514): when the message was put in this mailbox.
+    case saveDate
+    /// EMAILID and THREADID (RFC 8474 §5).
+    case emailID
+    case threadID
+    /// PREVIEW (RFC 8970); LAZY lets the server answer NIL rather than work for it.
+    case preview(lazy: Bool)
 
     /// FAST, ALL and FULL (RFC 9051 §6.4.5).
     public static let fast: [FetchAttribute] = [.flags, .internalDate, .rfc822Size]
@@ -380,6 +388,18 @@ public indirect enum SearchKey: Equatable, Sendable {
     case sentBefore(Int)
     case sentOn(Int)
     case sentSince(Int)
+    /// RFC 8514: the day the message was saved in this mailbox.
+    case savedBefore(Int)
+    case savedOn(Int)
+    case savedSince(Int)
+    /// RFC 8514 §4.2: every message of a mailbox that keeps save dates.
+    case saveDateSupported
+    /// RFC 5032 WITHIN: arrived more, or fewer, than this many seconds ago.
+    case older(UInt32)
+    case younger(UInt32)
+    /// RFC 8474 §6: by object identifier.
+    case emailID(String)
+    case threadID(String)
     case larger(UInt32)
     case smaller(UInt32)
     case uid(SequenceSet)

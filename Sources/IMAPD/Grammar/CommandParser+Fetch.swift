@@ -65,6 +65,22 @@ extension CommandParser {
         case "BODYSTRUCTURE": return .bodyStructure
         case "UID": return .uid
         case "MODSEQ": return .modSeq
+        case "SAVEDATE": return .saveDate
+        case "EMAILID": return .emailID
+        case "THREADID": return .threadID
+        case "PREVIEW":
+            // RFC 8970 §4: `PREVIEW [SP "(" preview-mod *(SP preview-mod) ")"]`, LAZY the only one.
+            var lazy = false
+            if bytes[index...].starts(with: Array(" (".utf8)) {
+                index += 2
+                while true {
+                    guard take("LAZY") else { throw ParseError("Unknown PREVIEW modifier") }
+                    lazy = true
+                    if peek() == .closeParen { index += 1; break }
+                    try space()
+                }
+            }
+            return .preview(lazy: lazy)
         case "BODY", "BODY.PEEK":
             guard peek() == .openBracket else {
                 guard name == "BODY" else { throw ParseError("BODY.PEEK needs a section") }

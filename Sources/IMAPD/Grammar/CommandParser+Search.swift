@@ -91,7 +91,7 @@ extension CommandParser {
         case "TEXT":
             try space()
             return .text(try astring())
-        case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
+        case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE", "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE":
             try space()
             let day = try date()
             switch name {
@@ -100,8 +100,20 @@ extension CommandParser {
             case "SINCE": return .since(day)
             case "SENTBEFORE": return .sentBefore(day)
             case "SENTON": return .sentOn(day)
-            default: return .sentSince(day)
+            case "SENTSINCE": return .sentSince(day)
+            case "SAVEDBEFORE": return .savedBefore(day)
+            case "SAVEDON": return .savedOn(day)
+            default: return .savedSince(day)
             }
+        case "SAVEDATESUPPORTED": return .saveDateSupported
+        case "OLDER", "YOUNGER":
+            try space()
+            let seconds = try nzNumber()
+            return name == "OLDER" ? .older(seconds) : .younger(seconds)
+        case "EMAILID", "THREADID":
+            try space()
+            let id = try atom()
+            return name == "EMAILID" ? .emailID(id) : .threadID(id)
         case "LARGER":
             try space()
             return .larger(try number())

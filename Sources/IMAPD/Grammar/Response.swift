@@ -31,6 +31,7 @@ public enum ResponseCode: Sendable, Equatable {
     case highestModSeq(UInt64)
     case inUse
     case limit
+    case mailboxID(String)
     case modified(UIDSet)
     case noModSeq
     case nonexistent
@@ -55,6 +56,7 @@ public enum ResponseCode: Sendable, Equatable {
         switch self {
         case .alert: return "ALERT"
         case .alreadyExists: return "ALREADYEXISTS"
+        case .mailboxID(let id): return "MAILBOXID (\(id))"
         case .appendUID(let v, let uids): return "APPENDUID \(v) \(uids)"
         case .authenticationFailed: return "AUTHENTICATIONFAILED"
         case .authorizationFailed: return "AUTHORIZATIONFAILED"
@@ -130,7 +132,7 @@ public enum Response: Sendable {
     case vanished(UIDSet, earlier: Bool)
     /// `* LIST (attributes) "/" name [extended items]`; `kind` is LIST, LSUB or XLIST.
     case list(kind: String, attributes: [String], name: String, childInfo: Bool)
-    case status(name: String, items: [(StatusAttribute, UInt64)])
+    case status(name: String, items: [(StatusAttribute, StatusValue)])
     case search([UInt32], highestModSeq: UInt64?)
     case esearch(tag: String, uid: Bool, items: [ESearchItem])
     case namespace(personal: [(String, Character)], otherUsers: [(String, Character)], shared: [(String, Character)])
@@ -143,6 +145,19 @@ public enum Response: Sendable {
     case quotaRoot(name: String, roots: [String])
     /// `* QUOTA root (resource usage limit ...)` (RFC 9208 §5.1).
     case quota(root: String, resources: [(String, UInt64, UInt64)])
+}
+
+/// A STATUS item's value: a number, or MAILBOXID's object id (RFC 8474 §4.2).
+public enum StatusValue: Sendable, Equatable, CustomStringConvertible {
+    case number(UInt64)
+    case objectID(String)
+
+    public var description: String {
+        switch self {
+        case .number(let n): return String(n)
+        case .objectID(let id): return "(\(id))"
+        }
+    }
 }
 
 /// One result item of an ESEARCH response (RFC 4731 §3.1).

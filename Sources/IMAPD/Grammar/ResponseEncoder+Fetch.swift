@@ -52,10 +52,30 @@ extension ResponseEncoder {
     }
 
     public mutating func fetchInternalDate(_ seconds: Int64) {
+        fetchDate("INTERNALDATE", seconds)
+    }
+
+    /// `NAME "date-time"` (INTERNALDATE, SAVEDATE).
+    public mutating func fetchDate(_ name: StaticString, _ seconds: Int64) {
         nextItem()
-        buffer.writeStaticString("INTERNALDATE \"")
+        buffer.writeStaticString(name)
+        buffer.writeStaticString(" \"")
         buffer.writeString(IMAPDate.dateTime(seconds))
         buffer.writeStaticString("\"")
+    }
+
+    /// `NAME (id)` (RFC 8474 EMAILID, THREADID), or `NAME NIL`.
+    public mutating func fetchObjectID(_ name: StaticString, _ id: String?) {
+        nextItem()
+        buffer.writeStaticString(name)
+        buffer.writeString(id.map { " (\($0))" } ?? " NIL")
+    }
+
+    /// `PREVIEW "text"` (RFC 8970), a literal when the text is not ASCII and UTF-8 is off.
+    public mutating func fetchPreview(_ text: String?) {
+        nextItem()
+        buffer.writeStaticString("PREVIEW ")
+        writeNString(text.map { Array($0.utf8) })
     }
 
     public mutating func fetchSize(_ size: Int) {

@@ -21,6 +21,11 @@ public struct MessageDetails: Sendable, Equatable {
     public var structure: [UInt8]
     public var hash: UInt64
     public var fields: ListingFields
+    /// PREVIEW (RFC 8970): empty when the message has no readable text, nil when it was
+    /// stored before previews were made (`preview(blob:)` makes it then).
+    public var preview: String?
+    /// The thread the message belongs to: the content hash of its first message (RFC 8474).
+    public var thread: UInt64
 }
 
 public struct AppendResult: Sendable, Equatable {
@@ -142,7 +147,7 @@ extension Account {
     /// their own row. Binds the reader first.
     static let readerColumns = "m.uid, (m.flags & ~1) | coalesce(p.seen, 0), m.keywords, max(m.modseq, coalesce(p.modseq, 0)), m.internaldate, m.savedate, m.size, m.blob"
     static let readerJoin = "LEFT JOIN private_seen p ON p.mailbox = m.mailbox AND p.reader = ? AND p.uid = m.uid"
-    static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header"
+    static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header, b.preview, coalesce(b.thread, b.hash)"
 
     static func record(_ s: Statement) -> MessageRecord {
         MessageRecord(
@@ -158,7 +163,8 @@ extension Account {
             fields: ListingFields(
                 subject: s.text(c + 7), from: s.text(c + 8), to: s.text(c + 9), cc: s.text(c + 10),
                 messageID: s.text(c + 11), inReplyTo: s.text(c + 12), references: s.text(c + 13),
-                date: s.isNull(c + 6) ? nil : s.int64(c + 6)))
+                date: s.isNull(c + 6) ? nil : s.int64(c + 6)),
+            preview: s.text(c + 14), thread: UInt64(bitPattern: s.int64(c + 15)))
     }
 
     /// Calls `body` for each message of `uids` in ascending UID order, with the parsed
@@ -209,6 +215,16 @@ extension Account {
     }
 
     /// The bytes of a message (or part of them) in one array; for headers and small parts.
+    /// The PREVIEW of a message stored before previews were made at append: made from its
+    /// bytes now and kept. Nil when it has no readable text.
+    public func preview(blob: Int64) throws -> String? {
+        let text = MessagePreview.text(of: try bytes(blob: blob))
+        try withDatabase {
+            try db.statement("UPDATE blob SET preview = ? WHERE id = ?").bind(.text(text ?? ""), .int(blob)).run()
+        }
+        return text
+    }
+
     public func bytes(blob: Int64, range: Range<Int>? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
         try read(blob: blob, range: range) { out.append(contentsOf: $0) }
@@ -245,9 +261,10 @@ extension Account {
         var size: Int64 = 0
         let insertBlob = try db.statement("""
             INSERT INTO blob(segment, offset, length, hash, refs, header_length, envelope, bodystructure, body, structure,
-                             sent_date, subject, from_, to_, cc, message_id, in_reply_to, refs_header)
-            VALUES(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             sent_date, subject, from_, to_, cc, message_id, in_reply_to, refs_header, preview)
+            VALUES(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let setThread = try db.statement("UPDATE blob SET thread = ? WHERE id = ?")
         let insertMessage = try db.statement(
             "INSERT INTO message(mailbox, uid, blob, flags, keywords, modseq, internaldate, savedate, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let now = Int64(Date().timeIntervalSince1970)
@@ -264,9 +281,11 @@ extension Account {
                             .text(p.parsed.envelope), .text(p.parsed.bodyStructure), .text(p.parsed.body),
                             .blob(p.parsed.structure.encoded), .optionalInt(f.date), .optionalText(f.subject),
                             .optionalText(f.from), .optionalText(f.to), .optionalText(f.cc), .optionalText(f.messageID),
-                            .optionalText(f.inReplyTo), .optionalText(f.references))
+                            .optionalText(f.inReplyTo), .optionalText(f.references), .text(p.parsed.preview ?? ""))
             try insertBlob.run()
             let blob = db.lastInsertRowID
+            setThread.reset()
+            try setThread.bind(.int(try threadLocked(of: f) ?? Int64(bitPattern: p.hash)), .int(blob)).run()
             insertMessage.reset()
             insertMessage.bind(.int(mailbox), .int(uid), .int(blob), .int(p.message.flags.system.rawValue),
                                .optionalText(p.message.flags.storedKeywords), .int(modseq), .int(p.internalDate),
@@ -282,6 +301,21 @@ extension Account {
                                recent = recent + ?, size = size + ? WHERE id = ?
             """).bind(.int(uid), .int(modseq), .int(batch.count), .int(unseen), .int(batch.count), .int(size), .int(mailbox)).run()
         return AppendResult(uidValidity: box.uidValidity, uids: uids)
+    }
+
+    /// The thread a new message joins: that of the nearest message it replies to or
+    /// references which this account holds (RFC 8474 §5.2: THREADID), nil for a new thread.
+    func threadLocked(of fields: ListingFields) throws -> Int64? {
+        var ids = MessageIDs.all(in: fields.inReplyTo)
+        ids += MessageIDs.all(in: fields.references).reversed()
+        guard !ids.isEmpty else { return nil }
+        let s = try db.statement("SELECT coalesce(thread, hash) FROM blob WHERE message_id = ? LIMIT 1")
+        for id in ids.prefix(MessageIDs.lookupLimit) {
+            s.reset()
+            s.bind(.text(id))
+            if try s.step() { return s.int64(0) }
+        }
+        return nil
     }
 
     // MARK: Flags

@@ -104,6 +104,21 @@ public final class Account: @unchecked Sendable {
             target TEXT NOT NULL            -- a name of this account or a foreign one (~owner/mailbox)
         ) WITHOUT ROWID;
         """,
+        // Version 3: PREVIEW (RFC 8970) made at append, the thread a message joins (RFC 8474
+        // THREADID: the content hash of the thread's first message), found by Message-ID; and
+        // METADATA entries (RFC 5464) of mailboxes and of the account's server view.
+        """
+        ALTER TABLE blob ADD COLUMN preview TEXT;     -- '' when there is no text; NULL in rows older than version 3
+        ALTER TABLE blob ADD COLUMN thread INTEGER;   -- NULL in rows older than version 3: the row's own hash
+        CREATE INDEX blob_message_id ON blob(message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE metadata(
+            mailbox INTEGER NOT NULL,       -- 0 for server entries
+            reader TEXT NOT NULL,           -- '' for /shared entries, the account id for its /private ones
+            name TEXT NOT NULL,             -- the entry name after /shared or /private, lowercased
+            value BLOB NOT NULL,
+            PRIMARY KEY(mailbox, reader, name)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Opens (creating if needed) the account store in `root`, and recovers from any

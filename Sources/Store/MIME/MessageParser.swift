@@ -13,7 +13,8 @@ public enum MessageParser {
             bodyStructure: BodyStructure.text(root, in: bytes, extended: true),
             body: BodyStructure.text(root, in: bytes, extended: false),
             structure: MessageStructure(root, in: bytes),
-            fields: ListingFields(root.fields, in: bytes))
+            fields: ListingFields(root.fields, in: bytes),
+            preview: MessagePreview.text(root, in: bytes))
     }
 
     public static func parse(_ bytes: [UInt8]) -> ParsedMessage {

@@ -14,9 +14,11 @@ public struct ParsedMessage: Sendable, Equatable {
     public var body: String
     public var structure: MessageStructure
     public var fields: ListingFields
+    /// PREVIEW (RFC 8970): the start of the readable text; nil when there is none.
+    public var preview: String?
 
     public init(size: Int, headerLength: Int, envelope: String, bodyStructure: String, body: String,
-                structure: MessageStructure, fields: ListingFields) {
+                structure: MessageStructure, fields: ListingFields, preview: String? = nil) {
         self.size = size
         self.headerLength = headerLength
         self.envelope = envelope
@@ -24,6 +26,7 @@ public struct ParsedMessage: Sendable, Equatable {
         self.body = body
         self.structure = structure
         self.fields = fields
+        self.preview = preview
     }
 }
 

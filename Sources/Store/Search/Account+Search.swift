@@ -9,16 +9,16 @@ extension Account {
         query.foldTexts()
         var matches: [UID] = []
         guard query.needsContent else {
-            try messages(in: mailbox, uids: candidates, details: query.needsSentDate, reader: reader) { record, details in
-                var subject = SearchSubject(record: record, sentDate: details?.fields.date, account: nil)
+            try messages(in: mailbox, uids: candidates, details: query.needsDetails, reader: reader) { record, details in
+                var subject = SearchSubject(record: record, details: details, account: nil)
                 if subject.matches(query) { matches.append(record.uid) }
             }
             return matches
         }
         // Text keys read bytes, which needs the account unlocked: collect the records first.
         var subjects: [SearchSubject] = []
-        try messages(in: mailbox, uids: candidates, details: query.needsSentDate, reader: reader) { record, details in
-            subjects.append(SearchSubject(record: record, sentDate: details?.fields.date, account: self))
+        try messages(in: mailbox, uids: candidates, details: query.needsDetails, reader: reader) { record, details in
+            subjects.append(SearchSubject(record: record, details: details, account: self))
         }
         for var subject in subjects where subject.matches(query) { matches.append(subject.record.uid) }
         return matches
@@ -55,16 +55,19 @@ extension SearchQuery {
 /// One message being tested against a query; its text is read on first need.
 struct SearchSubject {
     let record: MessageRecord
-    let sentDate: Int64?
+    /// What was parsed at append, when the query needs it.
+    let details: MessageDetails?
     let account: Account?
     private var text: MessageText?
     private var unreadable = false
 
-    init(record: MessageRecord, sentDate: Int64?, account: Account?) {
+    init(record: MessageRecord, details: MessageDetails?, account: Account?) {
         self.record = record
-        self.sentDate = sentDate
+        self.details = details
         self.account = account
     }
+
+    var sentDate: Int64? { details?.fields.date }
 
     static func day(_ seconds: Int64) -> Int { Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400) }
 
@@ -82,6 +85,13 @@ struct SearchSubject {
         case .sentBefore(let d): return SearchSubject.day(sentDate ?? record.internalDate) < d
         case .sentOn(let d): return SearchSubject.day(sentDate ?? record.internalDate) == d
         case .sentSince(let d): return SearchSubject.day(sentDate ?? record.internalDate) >= d
+        case .arrivedAtOrAfter(let t): return record.internalDate >= t
+        case .arrivedAtOrBefore(let t): return record.internalDate <= t
+        case .savedBefore(let d): return SearchSubject.day(record.saveDate) < d
+        case .savedOn(let d): return SearchSubject.day(record.saveDate) == d
+        case .savedSince(let d): return SearchSubject.day(record.saveDate) >= d
+        case .email(let blob, let hash): return record.blob == blob && details?.hash == hash
+        case .thread(let key): return details?.thread == key
         case .larger(let n): return record.size > n
         case .smaller(let n): return record.size < n
         case .modSeqAtLeast(let m): return record.modSeq.rawValue >= m

@@ -17,6 +17,17 @@ public indirect enum SearchQuery: Sendable, Equatable {
     case sentBefore(Int)
     case sentOn(Int)
     case sentSince(Int)
+    /// Internal date at or after, or at or before, a moment (seconds since 1970): RFC 5032 WITHIN.
+    case arrivedAtOrAfter(Int64)
+    case arrivedAtOrBefore(Int64)
+    /// The day the message was put in its mailbox (RFC 8514 SAVEDATE).
+    case savedBefore(Int)
+    case savedOn(Int)
+    case savedSince(Int)
+    /// The stored message (RFC 8474 EMAILID): its row and content hash.
+    case email(blob: Int64, hash: UInt64)
+    /// The messages of a thread (RFC 8474 THREADID).
+    case thread(UInt64)
     case larger(Int)
     case smaller(Int)
     case modSeqAtLeast(UInt64)
@@ -42,13 +53,14 @@ public indirect enum SearchQuery: Sendable, Equatable {
         }
     }
 
-    /// Whether answering needs the Date: header's value from the index.
-    var needsSentDate: Bool {
+    /// Whether answering needs what was parsed at append (the Date: header's value, the
+    /// content hash, the thread) from the index.
+    var needsDetails: Bool {
         switch self {
-        case .sentBefore, .sentOn, .sentSince: return true
-        case .not(let q): return q.needsSentDate
-        case .and(let qs): return qs.contains { $0.needsSentDate }
-        case .or(let a, let b): return a.needsSentDate || b.needsSentDate
+        case .sentBefore, .sentOn, .sentSince, .email, .thread: return true
+        case .not(let q): return q.needsDetails
+        case .and(let qs): return qs.contains { $0.needsDetails }
+        case .or(let a, let b): return a.needsDetails || b.needsDetails
         default: return false
         }
     }
