@@ -95,6 +95,18 @@ import Testing
         }
     }
 
+    @Test func metadataCommands() throws {
+        let comment = MetadataEntryName("/shared/comment")!, mine = MetadataEntryName("/private/Vendor/X")!
+        #expect(mine.description == "/private/vendor/x")
+        #expect(try parse("a GETMETADATA \"\" /shared/comment").command == .getMetadata(MailboxName(""), [comment], MetadataOptions()))
+        #expect(try parse("a GETMETADATA (MAXSIZE 1024 DEPTH infinity) INBOX (/shared/comment /private/vendor/x)").command
+            == .getMetadata(MailboxName("INBOX"), [comment, mine], MetadataOptions(maxSize: 1024, depth: .infinity)))
+        #expect(try parse("a SETMETADATA INBOX (/shared/comment {3}\r\nabc /private/vendor/x NIL)").command
+            == .setMetadata(MailboxName("INBOX"), [MetadataValue(name: comment, value: Array("abc".utf8)), MetadataValue(name: mine, value: nil)]))
+        guard case .failure(let e) = CommandParser.parse("a GETMETADATA (COLOR red) INBOX /shared/x") else { Issue.record("accepted"); return }
+        #expect(e.message == "Unknown GETMETADATA option COLOR")
+    }
+
     @Test func storeForms() throws {
         let one = SequenceSet(ranges: [.init(.number(1), .number(1))])
         #expect(try parse("a STORE 1 +FLAGS.SILENT (\\Seen $Forwarded)").command ==

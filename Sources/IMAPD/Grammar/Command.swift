@@ -47,6 +47,9 @@ public enum Command: Equatable, Sendable {
     case getQuota(root: [UInt8])
     case getQuotaRoot(MailboxName)
     case setQuota(root: [UInt8])
+    // METADATA (RFC 5464); the empty mailbox name means the server.
+    case getMetadata(MailboxName, [MetadataEntryName], MetadataOptions)
+    case setMetadata(MailboxName, [MetadataValue])
     // Selected (§6.4)
     case check
     case close
@@ -92,6 +95,8 @@ public enum Command: Equatable, Sendable {
         case .getQuota: return "GETQUOTA"
         case .getQuotaRoot: return "GETQUOTAROOT"
         case .setQuota: return "SETQUOTA"
+        case .getMetadata: return "GETMETADATA"
+        case .setMetadata: return "SETMETADATA"
         case .check: return "CHECK"
         case .close: return "CLOSE"
         case .unselect: return "UNSELECT"
@@ -120,6 +125,27 @@ public struct IDField: Equatable, Sendable {
     public var name: String
     public var value: String?
     public init(name: String, value: String?) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// GETMETADATA options (RFC 5464 §4.2.1, §4.2.2).
+public struct MetadataOptions: Equatable, Sendable {
+    /// Values longer than this are left out (and the longest such size reported).
+    public var maxSize: Int?
+    public var depth: MetadataDepth
+    public init(maxSize: Int? = nil, depth: MetadataDepth = .zero) {
+        self.maxSize = maxSize
+        self.depth = depth
+    }
+}
+
+/// One entry of a SETMETADATA: a value, or NIL to remove it (RFC 5464 §4.3).
+public struct MetadataValue: Equatable, Sendable {
+    public var name: MetadataEntryName
+    public var value: [UInt8]?
+    public init(name: MetadataEntryName, value: [UInt8]?) {
         self.name = name
         self.value = value
     }

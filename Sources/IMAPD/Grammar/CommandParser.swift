@@ -162,6 +162,8 @@ public struct CommandParser {
         case "MYRIGHTS":
             try space()
             return .myRights(try mailbox())
+        case "GETMETADATA": return try getMetadata()
+        case "SETMETADATA": return try setMetadata()
         case "GETQUOTA":
             try space()
             return .getQuota(root: try astring())

@@ -32,6 +32,8 @@ public enum ResponseCode: Sendable, Equatable {
     case inUse
     case limit
     case mailboxID(String)
+    /// `METADATA LONGENTRIES n`, `METADATA MAXSIZE n`, `METADATA TOOMANY` (RFC 5464 §4.2.1, §4.3).
+    case metadata(String)
     case modified(UIDSet)
     case noModSeq
     case nonexistent
@@ -57,6 +59,7 @@ public enum ResponseCode: Sendable, Equatable {
         case .alert: return "ALERT"
         case .alreadyExists: return "ALREADYEXISTS"
         case .mailboxID(let id): return "MAILBOXID (\(id))"
+        case .metadata(let text): return "METADATA " + text
         case .appendUID(let v, let uids): return "APPENDUID \(v) \(uids)"
         case .authenticationFailed: return "AUTHENTICATIONFAILED"
         case .authorizationFailed: return "AUTHORIZATIONFAILED"
@@ -145,6 +148,8 @@ public enum Response: Sendable {
     case quotaRoot(name: String, roots: [String])
     /// `* QUOTA root (resource usage limit ...)` (RFC 9208 §5.1).
     case quota(root: String, resources: [(String, UInt64, UInt64)])
+    /// `* METADATA mailbox (entry value ...)` (RFC 5464 §4.4.1); NIL for entries without one.
+    case metadata(name: String, entries: [(MetadataEntryName, [UInt8]?)])
 }
 
 /// A STATUS item's value: a number, or MAILBOXID's object id (RFC 8474 §4.2).

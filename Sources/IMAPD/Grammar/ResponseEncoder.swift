@@ -149,6 +149,23 @@ public struct ResponseEncoder {
             buffer.writeStaticString(" (")
             buffer.writeString(resources.map { "\($0.0) \($0.1) \($0.2)" }.joined(separator: " "))
             buffer.writeStaticString(")")
+        case .metadata(let name, let entries):
+            buffer.writeStaticString("* METADATA ")
+            writeMailbox(name)
+            buffer.writeStaticString(" (")
+            for (i, (entry, value)) in entries.enumerated() {
+                if i > 0 { writeSpace() }
+                writeAString(Array(entry.description.utf8))
+                writeSpace()
+                if let value, value.contains(0) {
+                    // RFC 5464 §5: `value = nstring / literal8`; NULs need the literal8.
+                    buffer.writeString("~{\(value.count)}\r\n")
+                    buffer.writeBytes(value)
+                } else {
+                    writeNString(value)
+                }
+            }
+            buffer.writeStaticString(")")
         }
         buffer.writeStaticString("\r\n")
     }

@@ -310,6 +310,10 @@ struct IMAPSession: Sendable {
             return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context)
         case .setQuota:
             return startJob(QuotaCommand(kind: .set), tag: tag, context: context)
+        case .getMetadata(let mailbox, let names, let options):
+            return startJob(MetadataCommand(mailbox: mailbox, kind: .get(names, options)), tag: tag, context: context)
+        case .setMetadata(let mailbox, let values):
+            return startJob(MetadataCommand(mailbox: mailbox, kind: .set(values)), tag: tag, context: context)
         default:
             break
         }

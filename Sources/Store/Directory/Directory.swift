@@ -136,6 +136,17 @@ public final class Directory: @unchecked Sendable {
         ) WITHOUT ROWID;
         CREATE INDEX acl_grant_owner ON acl_grant(owner);
         """,
+        // Version 3: the server's shared METADATA entries (RFC 5464 §3.2.1.1), laid out as
+        // the accounts' table (mailbox 0, reader '').
+        """
+        CREATE TABLE metadata(
+            mailbox INTEGER NOT NULL,
+            reader TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY(mailbox, reader, name)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     public init(path: String) throws {
@@ -477,6 +488,19 @@ public final class Directory: @unchecked Sendable {
             }
         }
         return false
+    }
+
+    // MARK: Server metadata
+
+    /// The server's shared METADATA entries of `names` and, to `depth`, below them (RFC 5464 §3.2.1.1).
+    public func serverMetadata(_ names: [MetadataEntryName], depth: MetadataDepth) throws -> [MetadataEntry] {
+        try locked { try MetadataRows.read(db, mailbox: 0, account: "", names: names.filter { $0.scope == .shared }, depth: depth) }
+    }
+
+    /// Sets or (nil) removes server entries; only shared ones live here.
+    public func setServerMetadata(_ changes: [(MetadataEntryName, [UInt8]?)]) throws {
+        guard changes.allSatisfy({ $0.0.scope == .shared }) else { throw StoreError.invalidArgument("private server entries belong to an account") }
+        try locked { try MetadataRows.write(db, mailbox: 0, account: "", changes) }
     }
 
     // MARK: Address aliases and router records

@@ -139,6 +139,11 @@ final class Statement {
         case .int(let v): sqlite3_bind_int64(pointer, index, v)
         case .text(let v): sqlite3_bind_text(pointer, index, v, -1, roost_sqlite_transient())
         case .blob(let v):
+            // An empty array may have no address, which SQLite would take for NULL.
+            guard !v.isEmpty else {
+                sqlite3_bind_zeroblob(pointer, index, 0)
+                return
+            }
             v.withUnsafeBytes { raw in
                 _ = sqlite3_bind_blob(pointer, index, raw.baseAddress, Int32(raw.count), roost_sqlite_transient())
             }
