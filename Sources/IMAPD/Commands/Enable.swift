@@ -1,4 +1,4 @@
-/// ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2, CONDSTORE and QRESYNC can be turned on;
+/// ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2, CONDSTORE, QRESYNC and UTF8=ACCEPT can be turned on;
 /// the answer names those this command turned on.
 enum Enable {
     static func apply(_ names: [String], to options: inout ClientOptions) -> [String] {
@@ -16,6 +16,9 @@ enum Enable {
                 if !options.qresync { enabled.append("QRESYNC") }
                 options.qresync = true
                 options.condstore = true
+            case "UTF8=ACCEPT":
+                if !options.utf8Accept { enabled.append("UTF8=ACCEPT") }
+                options.utf8Accept = true
             default:
                 continue  // RFC 5161 §3.1: unknown names are ignored
             }

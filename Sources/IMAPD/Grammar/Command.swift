@@ -246,13 +246,32 @@ public struct AppendMessage: Equatable, Sendable {
     public var flags: [Flag]
     /// Seconds since 1970 UTC; nil for now.
     public var internalDate: Int64?
-    public var bytes: [UInt8]
+    public var content: AppendContent
 
-    public init(flags: [Flag], internalDate: Int64?, bytes: [UInt8]) {
+    public init(flags: [Flag], internalDate: Int64?, content: AppendContent) {
         self.flags = flags
         self.internalDate = internalDate
-        self.bytes = bytes
+        self.content = content
     }
+
+    public init(flags: [Flag], internalDate: Int64?, bytes: [UInt8]) {
+        self.init(flags: flags, internalDate: internalDate, content: .literal(bytes))
+    }
+}
+
+/// Where an appended message's bytes come from.
+public enum AppendContent: Equatable, Sendable {
+    case literal([UInt8])
+    /// `UTF8 (literal8)` (RFC 6855 §4): a message with UTF-8 headers, once UTF8=ACCEPT is on.
+    case utf8([UInt8])
+    /// `CATENATE (...)` (RFC 4469): text and pieces of messages already here, joined.
+    case catenate([CatenatePart])
+}
+
+public enum CatenatePart: Equatable, Sendable {
+    case text([UInt8])
+    /// An IMAP URL (RFC 5092) of a message or a part of one on this server.
+    case url(String)
 }
 
 /// A flag as a client writes it (RFC 9051 §2.3.2).

@@ -69,7 +69,7 @@ extension CommandParser {
         return command
     }
 
-    /// `APPEND mailbox 1*(SP [flag-list SP] [date-time SP] literal)` (RFC 9051 §6.3.12,
+    /// `APPEND mailbox 1*(SP [flag-list SP] [date-time SP] append-data)` (RFC 9051 §6.3.12,
     /// RFC 3502 MULTIAPPEND; `literal8` for binary content, RFC 3516).
     mutating func append() throws -> Command {
         try space()
@@ -87,11 +87,39 @@ extension CommandParser {
                 date = try dateTime()
                 try space()
             }
-            guard peek() == .openBrace || peek() == .tilde else { throw ParseError("Expected the message as a literal") }
-            let range = try literal()
-            messages.append(AppendMessage(flags: flags, internalDate: date, bytes: Array(bytes[range])))
+            messages.append(AppendMessage(flags: flags, internalDate: date, content: try appendContent()))
         }
         guard !messages.isEmpty else { throw ParseError("Missing message") }
         return .append(mailbox, messages)
+    }
+
+    /// `literal / literal8 / "UTF8" SP "(" literal8 ")" (RFC 6855 §4) /
+    /// "CATENATE" SP "(" cat-part *(SP cat-part) ")"` (RFC 4469 §5), a cat-part being
+    /// `"URL" SP astring / "TEXT" SP literal`.
+    mutating func appendContent() throws -> AppendContent {
+        if take("UTF8 (") {
+            guard peek() == .tilde else { throw ParseError("UTF8 takes a literal8") }
+            let range = try literal()
+            try expect(.closeParen)
+            return .utf8(Array(bytes[range]))
+        }
+        if take("CATENATE (") {
+            var parts: [CatenatePart] = []
+            while true {
+                if take("URL ") {
+                    parts.append(.url(String(decoding: try astring(), as: UTF8.self)))
+                } else if take("TEXT ") {
+                    guard peek() == .openBrace || peek() == .tilde else { throw ParseError("TEXT takes a literal") }
+                    parts.append(.text(Array(bytes[try literal()])))
+                } else {
+                    throw ParseError("CATENATE takes URL and TEXT parts")
+                }
+                if peek() == .closeParen { index += 1; break }
+                try space()
+            }
+            return .catenate(parts)
+        }
+        guard peek() == .openBrace || peek() == .tilde else { throw ParseError("Expected the message as a literal") }
+        return .literal(Array(bytes[try literal()]))
     }
 }

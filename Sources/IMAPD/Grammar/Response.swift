@@ -17,6 +17,7 @@ public enum ResponseCode: Sendable, Equatable {
     case authenticationFailed
     case authorizationFailed
     case badCharset([String])
+    case badURL(String)
     case cannot
     case capability([String])
     case clientBug
@@ -58,6 +59,7 @@ public enum ResponseCode: Sendable, Equatable {
         switch self {
         case .alert: return "ALERT"
         case .alreadyExists: return "ALREADYEXISTS"
+        case .badURL(let url): return "BADURL \(url)"
         case .mailboxID(let id): return "MAILBOXID (\(id))"
         case .metadata(let text): return "METADATA " + text
         case .appendUID(let v, let uids): return "APPENDUID \(v) \(uids)"

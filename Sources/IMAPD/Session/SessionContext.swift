@@ -83,13 +83,15 @@ public struct ClientOptions: Sendable, Equatable {
     public var condstore = false
     /// ENABLE QRESYNC (RFC 7162 §3.2.3): expunges are told as VANISHED, SELECT may resync.
     public var qresync = false
+    /// ENABLE UTF8=ACCEPT (RFC 6855 §3): UTF-8 names and strings without the rest of rev2.
+    public var utf8Accept = false
     /// The client's name from ID (RFC 2971), for the workarounds some clients need.
     public var clientName: String?
 
     public init() {}
 
     /// Whether names and strings go out as UTF-8.
-    public var utf8: Bool { rev2 }
+    public var utf8: Bool { rev2 || utf8Accept }
 }
 
 /// Collects the changes of the selected mailbox for the session, in the order they
