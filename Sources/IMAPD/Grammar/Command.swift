@@ -47,6 +47,8 @@ public enum Command: Equatable, Sendable {
     case getQuota(root: [UInt8])
     case getQuotaRoot(MailboxName)
     case setQuota(root: [UInt8])
+    /// NOTIFY SET or, with nil, NOTIFY NONE (RFC 5465).
+    case notify(NotifySettings?)
     // METADATA (RFC 5464); the empty mailbox name means the server.
     case getMetadata(MailboxName, [MetadataEntryName], MetadataOptions)
     case setMetadata(MailboxName, [MetadataValue])
@@ -95,6 +97,7 @@ public enum Command: Equatable, Sendable {
         case .getQuota: return "GETQUOTA"
         case .getQuotaRoot: return "GETQUOTAROOT"
         case .setQuota: return "SETQUOTA"
+        case .notify: return "NOTIFY"
         case .getMetadata: return "GETMETADATA"
         case .setMetadata: return "SETMETADATA"
         case .check: return "CHECK"
@@ -127,6 +130,53 @@ public struct IDField: Equatable, Sendable {
     public init(name: String, value: String?) {
         self.name = name
         self.value = value
+    }
+}
+
+/// What NOTIFY SET asks to be told (RFC 5465 §3): groups of mailboxes, each with events.
+public struct NotifySettings: Equatable, Sendable {
+    public enum Mailboxes: Equatable, Sendable {
+        case selected
+        /// Expunges in the selected mailbox wait for a command that allows them (§5.2).
+        case selectedDelayed
+        case inboxes
+        case personal
+        case subscribed
+        case subtree([MailboxName])
+        case mailboxes([MailboxName])
+
+        var isSelected: Bool { self == .selected || self == .selectedDelayed }
+    }
+
+    public enum Event: Equatable, Sendable {
+        /// With FETCH attributes for new messages in the selected mailbox (§5.1).
+        case messageNew([FetchAttribute])
+        case messageExpunge
+        case flagChange
+        case annotationChange
+        case mailboxName
+        case subscriptionChange
+        case mailboxMetadataChange
+        case serverMetadataChange
+    }
+
+    public struct Group: Equatable, Sendable {
+        public var mailboxes: Mailboxes
+        /// Empty for NONE: nothing is told of these mailboxes.
+        public var events: [Event]
+        public init(mailboxes: Mailboxes, events: [Event]) {
+            self.mailboxes = mailboxes
+            self.events = events
+        }
+    }
+
+    /// `NOTIFY SET STATUS`: a STATUS of each mailbox at once.
+    public var status: Bool
+    public var groups: [Group]
+
+    public init(status: Bool, groups: [Group]) {
+        self.status = status
+        self.groups = groups
     }
 }
 

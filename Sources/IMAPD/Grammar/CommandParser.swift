@@ -162,6 +162,7 @@ public struct CommandParser {
         case "MYRIGHTS":
             try space()
             return .myRights(try mailbox())
+        case "NOTIFY": return try notify()
         case "GETMETADATA": return try getMetadata()
         case "SETMETADATA": return try setMetadata()
         case "GETQUOTA":

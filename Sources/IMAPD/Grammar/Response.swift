@@ -18,6 +18,7 @@ public enum ResponseCode: Sendable, Equatable {
     case authorizationFailed
     case badCharset([String])
     case badURL(String)
+    case badEvent([String])
     case cannot
     case capability([String])
     case clientBug
@@ -60,6 +61,7 @@ public enum ResponseCode: Sendable, Equatable {
         case .alert: return "ALERT"
         case .alreadyExists: return "ALREADYEXISTS"
         case .badURL(let url): return "BADURL \(url)"
+        case .badEvent(let events): return "BADEVENT (\(events.joined(separator: " ")))"
         case .mailboxID(let id): return "MAILBOXID (\(id))"
         case .metadata(let text): return "METADATA " + text
         case .appendUID(let v, let uids): return "APPENDUID \(v) \(uids)"
@@ -137,6 +139,8 @@ public enum Response: Sendable {
     case vanished(UIDSet, earlier: Bool)
     /// `* LIST (attributes) "/" name [extended items]`; `kind` is LIST, LSUB or XLIST.
     case list(kind: String, attributes: [String], name: String, childInfo: Bool)
+    /// `* LIST () "/" name ("OLDNAME" ("old"))` (RFC 5465 §5.4, RFC 5258 §3.6 OLDNAME).
+    case listRenamed(name: String, oldName: String)
     case status(name: String, items: [(StatusAttribute, StatusValue)])
     case search([UInt32], highestModSeq: UInt64?)
     case esearch(tag: String, uid: Bool, items: [ESearchItem])

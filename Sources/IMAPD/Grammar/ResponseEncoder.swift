@@ -68,6 +68,12 @@ public struct ResponseEncoder {
             buffer.writeStaticString(") \"/\" ")
             writeMailbox(name)
             if childInfo { buffer.writeStaticString(" (\"CHILDINFO\" (\"SUBSCRIBED\"))") }
+        case .listRenamed(let name, let oldName):
+            buffer.writeStaticString("* LIST () \"/\" ")
+            writeMailbox(name)
+            buffer.writeStaticString(" (\"OLDNAME\" (")
+            writeMailbox(oldName)
+            buffer.writeStaticString("))")
         case .status(let name, let items):
             buffer.writeStaticString("* STATUS ")
             writeMailbox(name)

@@ -66,6 +66,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         forwarder?.stopWatching()
+        forwarder?.watchAll(nil)
         keepalive?.cancel()
         keepalive = nil
         if let slot = accountSlot { environment.services.connections.release(slot) }
@@ -108,9 +109,11 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     private func takeChanges(context: ChannelHandlerContext) {
         guard !session.running, let forwarder else { return }
         let changes = forwarder.takeChanges()
-        guard !changes.isEmpty else { return }
+        let events = forwarder.takeAccountEvents()
+        guard !changes.isEmpty || !events.isEmpty else { return }
         var actions: [IMAPSession.Action] = []
         for change in changes { actions += session.handle(.change(change)) }
+        if !events.isEmpty { actions += session.handle(.accountEvents(events)) }
         perform(actions, context: context)
     }
 

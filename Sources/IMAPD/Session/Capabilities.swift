@@ -55,6 +55,7 @@ enum Capabilities {
         Entry(name: "PREVIEW", rfc: "RFC 8970", shown: .always),
         Entry(name: "ACL", rfc: "RFC 4314", shown: .always),
         Entry(name: "RIGHTS=texk", rfc: "RFC 4314 §5.1.1", shown: .always),
+        Entry(name: "NOTIFY", rfc: "RFC 5465", shown: .always),
         Entry(name: "METADATA", rfc: "RFC 5464", shown: .always),
         Entry(name: "QUOTA", rfc: "RFC 9208", shown: .always),
         Entry(name: "QUOTA=RES-STORAGE", rfc: "RFC 9208 §5.1", shown: .always),

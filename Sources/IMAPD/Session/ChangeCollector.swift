@@ -7,6 +7,8 @@ final class ChangeCollector: MailboxObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var observation: ChangeObservation?
     private var pending: [MailboxChange] = []
+    private var accountObservation: ChangeObservation?
+    private var accountEvents: [AccountEvent] = []
     private let notify: (@Sendable () -> Void)?
 
     init(notify: (@Sendable () -> Void)? = nil) {
@@ -37,6 +39,29 @@ final class ChangeCollector: MailboxObserver, @unchecked Sendable {
             return observation
         }
         old?.cancel()
+    }
+
+    func watchAll(_ account: Account?) {
+        let new = account?.observeAll { [weak self] event in
+            guard let self else { return }
+            self.lock.withLock { self.accountEvents.append(event) }
+            self.notify?()
+        }
+        let old = lock.withLock { () -> ChangeObservation? in
+            defer {
+                accountObservation = new
+                accountEvents.removeAll()
+            }
+            return accountObservation
+        }
+        old?.cancel()
+    }
+
+    func takeAccountEvents() -> [AccountEvent] {
+        lock.withLock {
+            defer { accountEvents.removeAll() }
+            return accountEvents
+        }
     }
 
     func takeChanges() -> [MailboxChange] {

@@ -8,6 +8,10 @@ protocol CommandJob: Sendable {
     /// FETCH, STORE or SEARCH by sequence number (RFC 9051 §7.5.1).
     var allowsExpunge: Bool { get }
 
+    /// Whether the selected mailbox's changes are told as the command ends (a NOTIFY
+    /// announcement for other mailboxes leaves them alone).
+    var announcesSelection: Bool { get }
+
     /// Runs the command or its next part. `.more` asks to be run again once what is in
     /// `out` has been sent (a FETCH of many messages goes out in parts).
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult
@@ -15,6 +19,7 @@ protocol CommandJob: Sendable {
 
 extension CommandJob {
     var allowsExpunge: Bool { true }
+    var announcesSelection: Bool { true }
 }
 
 enum StepResult {
@@ -39,7 +44,7 @@ enum CommandRunner {
             status = CommandRunner.status(for: error, services: services)
         }
         do {
-            try Announcer.announce(&session, allowExpunge: command.allowsExpunge, &out)
+            if command.announcesSelection { try Announcer.announce(&session, allowExpunge: command.allowsExpunge, &out) }
         } catch {
             services.logger.warning("IMAP: cannot announce mailbox changes: \(error)")
         }

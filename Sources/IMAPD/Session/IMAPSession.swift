@@ -48,6 +48,8 @@ struct IMAPSession: Sendable {
         /// A store command ended; its output has been written. The context it leaves.
         case jobFinished(SessionContext)
         case change(MailboxChange)
+        /// Things that happened in the account, for a session with NOTIFY on.
+        case accountEvents([AccountEvent])
         /// Time for IDLE's keepalive line.
         case idleTick
         /// The server is stopping (RFC 9051 §7.1.5 BYE).
@@ -77,6 +79,7 @@ struct IMAPSession: Sendable {
     /// A store command is running; changes wait in `queued` until it ends.
     var running = false
     var queued: [MailboxChange] = []
+    var queuedEvents: [AccountEvent] = []
     /// IDLE's DONE came while the last announcement was still being made.
     var idleDone = false
     var clientName: String?
@@ -116,6 +119,10 @@ struct IMAPSession: Sendable {
             return jobFinished(context)
         case .change(let change):
             return changeArrived(change)
+        case .accountEvents(let events):
+            guard context?.notify != nil else { return [] }
+            queuedEvents += events
+            return running ? [] : notifyNow()
         case .idleTick:
             guard case .idling = state, !running else { return [] }
             return [write(.untagged(.ok("Still here")))]
@@ -310,6 +317,8 @@ struct IMAPSession: Sendable {
             return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context)
         case .setQuota:
             return startJob(QuotaCommand(kind: .set), tag: tag, context: context)
+        case .notify(let settings):
+            return startJob(NotifyCommand(settings: settings), tag: tag, context: context)
         case .getMetadata(let mailbox, let names, let options):
             return startJob(MetadataCommand(mailbox: mailbox, kind: .get(names, options)), tag: tag, context: context)
         case .setMetadata(let mailbox, let values):
@@ -361,11 +370,13 @@ struct IMAPSession: Sendable {
             context.observer.stopWatching()
             return [.close]
         }
-        guard case .idling(let tag) = state else { return [] }
+        guard case .idling(let tag) = state else { return notifyNow() }
         if idleDone {
             state = .authenticated
             return [write(.tagged(tag, .ok("IDLE terminated")))]
         }
+        let notified = notifyNow()
+        if !notified.isEmpty { return notified }
         if context.selected?.hasPending == true {
             return startJob(Announcer.Pending(), tag: nil, context: context)
         }
@@ -395,9 +406,26 @@ struct IMAPSession: Sendable {
             return []
         }
         context?.selected?.receive(change)
-        if case .idling = state, let context {
+        if case .idling = state, let context, context.notify == nil {
             return startJob(Announcer.Pending(), tag: nil, context: context)
         }
-        return []
+        return notifyNow()
+    }
+
+    /// With NOTIFY on, between commands: what waits is told at once (RFC 5465 §3.1).
+    private mutating func notifyNow() -> [Action] {
+        guard !running, let context, let notify = context.notify else { return [] }
+        switch state {
+        case .authenticated, .idling: break
+        default: return []
+        }
+        // IDLE tells of the selected mailbox whatever NOTIFY says of it.
+        let tellsSelected = notify.watchesSelected || isIdling
+        let delayed = notify.delaysExpunge && !isIdling
+        guard !queuedEvents.isEmpty || tellsSelected && context.selected?.hasPending(allowExpunge: !delayed) == true else { return [] }
+        let events = queuedEvents
+        queuedEvents.removeAll()
+        return startJob(NotifyAnnouncer(events: events, tellsSelected: tellsSelected, delaysExpunge: delayed),
+                        tag: nil, context: context)
     }
 }

@@ -129,7 +129,12 @@ public struct SelectedMailbox: Sendable {
     }
 
     /// Whether changes wait to be announced.
-    public var hasPending: Bool { !pendingNew.isEmpty || !pendingExpunged.isEmpty || !pendingFlags.isEmpty || needsResync || isDeleted }
+    public var hasPending: Bool { hasPending(allowExpunge: true) }
+
+    /// Whether an announcement now would tell something; expunges count only when allowed.
+    public func hasPending(allowExpunge: Bool) -> Bool {
+        !pendingNew.isEmpty || allowExpunge && !pendingExpunged.isEmpty || !pendingFlags.isEmpty || needsResync || isDeleted
+    }
 
     /// Whether new messages wait to be announced (they may be \Recent for this session).
     public var hasPendingNew: Bool { !pendingNew.isEmpty }

@@ -104,6 +104,14 @@ public protocol MailboxObserver: Sendable {
     func stopWatching()
     /// The changes collected so far, oldest first.
     func takeChanges() -> [MailboxChange]
+    /// Starts collecting everything that happens in `account` (for NOTIFY), or stops.
+    func watchAll(_ account: Account?)
+    func takeAccountEvents() -> [AccountEvent]
+}
+
+extension MailboxObserver {
+    func watchAll(_ account: Account?) {}
+    func takeAccountEvents() -> [AccountEvent] { [] }
 }
 
 /// What a logged-in session carries between commands; commands get it to read and change.
@@ -116,6 +124,8 @@ public struct SessionContext: Sendable {
     public var savedSearch: UIDSet?
     /// The selected mailbox went away: the connection ends after this response.
     public var mustDisconnect = false
+    /// What NOTIFY SET asked for, and what the client was last told (RFC 5465).
+    public var notify: NotifyState?
     let observer: MailboxObserver
 
     public init(user: AccountRecord, account: Account, options: ClientOptions, observer: MailboxObserver) {

@@ -78,16 +78,20 @@ extension Account {
             guard let c = SpecialUse.canonical(attribute) else { throw StoreError.invalidArgument("\(attribute) is not a special-use attribute") }
             return c
         }
-        return try withDatabase {
-            try db.transaction {
+        let (status, made) = try withDatabase {
+            try db.transaction { () -> (MailboxStatus, [String]) in
                 guard try !mailboxExistsLocked(canonical) else { throw StoreError.alreadyExists("mailbox \(canonical) already exists") }
+                var made: [String] = []
                 for ancestor in MailboxPath.ancestors(of: canonical) where try !mailboxExistsLocked(ancestor) {
                     try insertMailboxLocked(ancestor, specialUse: nil)
+                    made.append(ancestor)
                 }
                 try insertMailboxLocked(canonical, specialUse: use)
-                return try mailboxLocked(named: canonical)
+                return (try mailboxLocked(named: canonical), made + [canonical])
             }
         }
+        for name in made { hub.publish(.created(name)) }
+        return status
     }
 
     private func insertMailboxLocked(_ canonical: String, specialUse: String?) throws {
@@ -115,6 +119,7 @@ extension Account {
             }
         }
         hub.publish(.deleted, to: id)
+        hub.publish(.deleted(canonical))
     }
 
     /// Renames a mailbox with all its children. Renaming INBOX moves its messages into a
@@ -153,6 +158,7 @@ extension Account {
             }
         }
         for (id, name) in renamed { hub.publish(.renamed(name), to: id) }
+        for (_, name) in renamed { hub.publish(.renamed(from: old + name.dropFirst(new.count), to: name)) }
     }
 
     private func renameInbox(to new: String) throws {
@@ -179,11 +185,13 @@ extension Account {
         try withDatabase {
             try db.statement("INSERT OR IGNORE INTO subscription(name) VALUES(?)").bind(.text(name)).run()
         }
+        hub.publish(.subscription(name, subscribed: true))
     }
 
     public func unsubscribe(_ name: String) throws {
         try withDatabase {
             try db.statement("DELETE FROM subscription WHERE name = ?").bind(.text(name)).run()
         }
+        hub.publish(.subscription(name, subscribed: false))
     }
 }

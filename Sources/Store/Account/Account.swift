@@ -203,7 +203,7 @@ public final class Account: @unchecked Sendable {
             lastDataVersion = version
             return true
         }
-        if changed { hub.publishToAll(.external) }
+        if changed { hub.publishExternal() }
     }
 
     /// Total bytes of all messages in all mailboxes (what quota counts).

@@ -11,21 +11,33 @@ public enum MailboxChange: Sendable, Equatable {
     case external
 }
 
+/// What happened in an account, as a session watching all its mailboxes learns it (IMAP
+/// NOTIFY): every mailbox change, and the changes to the mailbox list itself.
+public enum AccountEvent: Sendable, Equatable {
+    case mailbox(MailboxID, MailboxChange)
+    case created(String)
+    case deleted(String)
+    case renamed(from: String, to: String)
+    case subscription(String, subscribed: Bool)
+    /// Another process changed the account.
+    case external
+}
+
 /// A registration for a mailbox's changes; `cancel()` (or letting it go) ends it.
 public final class ChangeObservation: @unchecked Sendable {
-    private weak var hub: ChangeHub?
-    let mailbox: MailboxID
-    let key: UUID
+    private let lock = NSLock()
+    private var remove: (() -> Void)?
 
-    init(hub: ChangeHub, mailbox: MailboxID, key: UUID) {
-        self.hub = hub
-        self.mailbox = mailbox
-        self.key = key
+    init(remove: @escaping () -> Void) {
+        self.remove = remove
     }
 
     public func cancel() {
-        hub?.remove(key, from: mailbox)
-        hub = nil
+        let remove = lock.withLock { () -> (() -> Void)? in
+            defer { self.remove = nil }
+            return self.remove
+        }
+        remove?()
     }
 
     deinit { cancel() }
@@ -36,15 +48,27 @@ public final class ChangeObservation: @unchecked Sendable {
 /// (a session hops to its event loop).
 public final class ChangeHub: @unchecked Sendable {
     public typealias Observer = @Sendable (MailboxChange) -> Void
+    public typealias AccountObserver = @Sendable (AccountEvent) -> Void
     private let lock = NSLock()
     private var observers: [MailboxID: [UUID: Observer]] = [:]
+    private var accountObservers: [UUID: AccountObserver] = [:]
 
     /// Calls `observer` with every change to `mailbox` from now on, until the returned
     /// observation is cancelled or released.
     public func observe(_ mailbox: MailboxID, _ observer: @escaping Observer) -> ChangeObservation {
         let key = UUID()
         lock.withLock { observers[mailbox, default: [:]][key] = observer }
-        return ChangeObservation(hub: self, mailbox: mailbox, key: key)
+        return ChangeObservation { [weak self] in self?.remove(key, from: mailbox) }
+    }
+
+    /// Calls `observer` with everything that happens in the account from now on.
+    public func observeAll(_ observer: @escaping AccountObserver) -> ChangeObservation {
+        let key = UUID()
+        lock.withLock { accountObservers[key] = observer }
+        return ChangeObservation { [weak self] in
+            guard let self else { return }
+            self.lock.withLock { self.accountObservers[key] = nil }
+        }
     }
 
     /// A stream of the changes to `mailbox` from now on; it ends when the consumer stops.
@@ -62,16 +86,25 @@ public final class ChangeHub: @unchecked Sendable {
         }
     }
 
-    var hasSubscribers: Bool { lock.withLock { !observers.isEmpty } }
+    var hasSubscribers: Bool { lock.withLock { !observers.isEmpty || !accountObservers.isEmpty } }
 
     func publish(_ change: MailboxChange, to mailbox: MailboxID) {
-        let targets = lock.withLock { observers[mailbox].map { Array($0.values) } ?? [] }
+        let (targets, watchers) = lock.withLock { (observers[mailbox].map { Array($0.values) } ?? [], Array(accountObservers.values)) }
         for observer in targets { observer(change) }
+        for watcher in watchers { watcher(.mailbox(mailbox, change)) }
     }
 
-    func publishToAll(_ change: MailboxChange) {
-        let targets = lock.withLock { observers.values.flatMap { $0.values } }
-        for observer in targets { observer(change) }
+    /// Another process changed the account: every observer re-reads.
+    func publishExternal() {
+        let (targets, watchers) = lock.withLock { (observers.values.flatMap { $0.values }, Array(accountObservers.values)) }
+        for observer in targets { observer(.external) }
+        for watcher in watchers { watcher(.external) }
+    }
+
+    /// A change to the mailbox list (or the subscriptions), for those watching the account.
+    func publish(_ event: AccountEvent) {
+        let watchers = lock.withLock { Array(accountObservers.values) }
+        for watcher in watchers { watcher(event) }
     }
 }
 
@@ -85,5 +118,11 @@ extension Account {
     /// Calls `observer` with each change to a mailbox from now on, on the changing thread.
     public func observe(_ mailbox: MailboxID, _ observer: @escaping ChangeHub.Observer) -> ChangeObservation {
         hub.observe(mailbox, observer)
+    }
+
+    /// Calls `observer` with everything that happens in the account from now on, on the
+    /// changing thread.
+    public func observeAll(_ observer: @escaping ChangeHub.AccountObserver) -> ChangeObservation {
+        hub.observeAll(observer)
     }
 }
