@@ -54,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serve() async throws {
+        ServeCommand.raiseDescriptorLimit()
         var settings = try config.map { try ServerConfiguration(file: $0) } ?? ServerConfiguration()
         if let data {
             settings.data = data
@@ -175,5 +176,14 @@ struct RoostServer: Service {
             let host = address.ipAddress ?? "?"
             return host.contains(":") ? "[\(host)]:\(address.port ?? 0)" : "\(host):\(address.port ?? 0)"
         }
+    }
+
+    /// Every connection holds a descriptor: take all the system lets this process have
+    /// (the soft limit is often 1024, far below what 10,000 IDLE clients need).
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
