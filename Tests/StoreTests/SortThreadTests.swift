@@ -57,6 +57,9 @@ import Testing
         #expect(BaseSubject(subject: blobs).text == blobs)
         let leaders = String(repeating: "Re: ", count: 20_000) + "end"
         #expect(BaseSubject(subject: leaders).text == "end")
+        let tags = String(repeating: "[tag] ", count: 100_000) + "end"
+        #expect(BaseSubject(subject: tags).text == "end")
+        #expect(BaseSubject(subject: String(repeating: "[tag] ", count: 50_000) + "Re: end").text == "end")
     }
 }
 

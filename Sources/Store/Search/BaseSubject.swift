@@ -32,9 +32,11 @@ public struct BaseSubject: Sendable, Equatable {
                     break
                 }
             }
-            // Steps 3 to 5: leaders, and leading blobs that leave something behind.
+            // Steps 3 to 5: leaders, and leading blobs that leave something behind. When blobs
+            // lead to no subj-refwd, none of them starts a leader: step 4 takes them one by one.
+            var noLeaderBefore = start
             while start < end {
-                if let after = BaseSubject.leader(s, start, end) {
+                if start >= noLeaderBefore, let after = BaseSubject.leader(s, start, end, blobsEnd: &noLeaderBefore) {
                     if s[start] != .space { marked = true }
                     start = after
                 } else if let after = BaseSubject.blob(s, start, end), after < end {
@@ -56,12 +58,17 @@ public struct BaseSubject: Sendable, Equatable {
         isReplyOrForward = marked
     }
 
-    /// `subj-leader = (*subj-blob subj-refwd) / WSP`: where the leader at `i` ends, if one is there.
-    static func leader(_ s: [UInt8], _ i: Int, _ end: Int) -> Int? {
+    /// `subj-leader = (*subj-blob subj-refwd) / WSP`: where the leader at `i` ends, if one is
+    /// there; if not, `blobsEnd` is set past the blobs it began with.
+    static func leader(_ s: [UInt8], _ i: Int, _ end: Int, blobsEnd: inout Int) -> Int? {
         if s[i] == .space { return i + 1 }
         var j = i
         while j < end, s[j] == .openBracket, let after = blob(s, j, end) { j = after }
-        return refwd(s, j, end)
+        guard let after = refwd(s, j, end) else {
+            blobsEnd = max(j, i + 1)
+            return nil
+        }
+        return after
     }
 
     /// `subj-refwd = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"`
