@@ -264,7 +264,7 @@ import Testing
         _ = try f.alice.append([NewMessage(bytes: Array(raw.utf8), internalDate: 1_000)], to: inbox.id)
         _ = try f.alice.append([NewMessage(bytes: Array("Subject: second\r\n\r\nx".utf8), internalDate: 2_000)], to: inbox.id)
         _ = try f.alice.append([NewMessage(bytes: Array("Subject: third\r\n\r\nx".utf8), internalDate: 3_000)], to: inbox.id)
-        let all = try f.alice.sortFields(in: inbox.id, uids: UIDSet(ranges: [1...3]), parts: [.subject, .from, .to, .cc, .references])
+        let all = try f.alice.sortFields(in: inbox.id, uids: UIDSet(ranges: [1...3]), parts: [.sentDate, .subject, .from, .to, .cc, .references])
         #expect(all.map(\.uid) == [UID(1), UID(2), UID(3)])
         #expect(all[0] == SortFields(uid: UID(1), internalDate: 1_000, size: raw.utf8.count, sentDate: 1_796_115_600,
                                      subject: "=?UTF-8?Q?Re=3A_Hi?=", from: "\"Ann\" <ann@x.test>", to: "bob@y.test",
@@ -273,7 +273,8 @@ import Testing
         #expect(all[1].sentDate == nil && all[1].sentOrInternalDate == 2_000)
         let some = try f.alice.sortFields(in: inbox.id, uids: UIDSet([UID(1), UID(3)]), parts: [])
         #expect(some.map(\.uid) == [UID(1), UID(3)])
-        #expect(some[0].subject == nil && some[0].from == nil && some[0].references == nil)
+        #expect(some[0].sentDate == nil && some[0].subject == nil && some[0].from == nil && some[0].references == nil)
+        #expect(try f.alice.sortFields(in: inbox.id, uids: UIDSet([UID(1)]), parts: .sentDate)[0].sentDate == 1_796_115_600)
         #expect(try f.alice.sortFields(in: inbox.id, uids: UIDSet(), parts: .subject).isEmpty)
     }
 }

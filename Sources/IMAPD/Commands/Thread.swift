@@ -11,7 +11,7 @@ struct ThreadCommand: CommandJob {
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
         let view = try session.readableSelection(services)
         let found = try SearchMatches(arguments.key, charset: arguments.charset, view: view, session: &session)
-        let parts: SortFields.Parts = arguments.algorithm == .references ? [.subject, .references] : .subject
+        let parts: SortFields.Parts = arguments.algorithm == .references ? [.sentDate, .subject, .references] : [.sentDate, .subject]
         let fields = try view.account.sortFields(in: view.id, uids: UIDSet(found.uids), parts: parts)
         let threads = MessageThreading.threads(fields, by: arguments.algorithm)
         out.write(.thread(threads.map { view.number(of: $0, byUID: byUID) }))

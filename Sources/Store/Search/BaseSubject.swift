@@ -11,7 +11,7 @@ public struct BaseSubject: Sendable, Equatable {
     public init(subject: String?) {
         // Step 1: decode encoded words; tabs and line breaks become spaces, runs of spaces one.
         var s: [UInt8] = []
-        let decoded = subject.map { EncodedWords.decode(Array($0.utf8)) } ?? ""
+        let decoded = subject.map(EncodedWords.decodeIfEncoded) ?? ""
         s.reserveCapacity(decoded.utf8.count)
         for var b in decoded.utf8 {
             if b == .tab || b == .cr || b == .lf { b = .space }

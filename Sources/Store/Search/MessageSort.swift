@@ -1,5 +1,3 @@
-import Foundation
-
 /// What messages are ordered by (RFC 5256 §3, RFC 5957 §3).
 public enum SortKey: Sendable, Equatable, CaseIterable {
     /// The internal date and time.
@@ -22,7 +20,8 @@ public enum SortKey: Sendable, Equatable, CaseIterable {
     /// The header columns the key needs.
     public var parts: SortFields.Parts {
         switch self {
-        case .arrival, .date, .size: return []
+        case .arrival, .size: return []
+        case .date: return .sentDate
         case .subject: return .subject
         case .from, .displayFrom: return .from
         case .to, .displayTo: return .to
@@ -101,13 +100,21 @@ struct FirstAddress {
         switch first {
         case .mailbox(let name, _, let mailbox, let host):
             self.mailbox = String(decoding: mailbox, as: UTF8.self)
-            let decoded = name.map { EncodedWords.decode($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            let decoded = name.map { FirstAddress.trimmed(EncodedWords.decodeIfEncoded(String(decoding: $0, as: UTF8.self))) } ?? ""
             displayName = !decoded.isEmpty ? decoded : host.map { self.mailbox + "@" + String(decoding: $0, as: UTF8.self) } ?? self.mailbox
         case .groupStart(let name):
             mailbox = String(decoding: name, as: UTF8.self)
-            displayName = EncodedWords.decode(name).trimmingCharacters(in: .whitespaces)
+            displayName = FirstAddress.trimmed(EncodedWords.decodeIfEncoded(mailbox))
         case .groupEnd:
             break
         }
+    }
+
+    /// `text` without the spaces an encoded word may have left at either end.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != .space && $0 != .tab }) else { return "" }
+        let last = utf8.lastIndex(where: { $0 != .space && $0 != .tab })!
+        return String(text[first...last])
     }
 }

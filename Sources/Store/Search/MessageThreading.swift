@@ -126,17 +126,20 @@ private struct Threading {
         // How many children each node has: a node with none is above no other, which spares
         // the walk up in the common case (a reply to the message before it).
         var childCount = [Int](repeating: 0, count: messages.count)
-        var nodeOfID: [String: Int] = [:]
+        var ids = MessageIDTable(capacity: messages.count)
         // The first message with an ID owns it; later ones with the same ID, or none, get
         // an ID of their own that nothing refers to.
         for i in messages.indices {
-            if let id = MessageIDs.first(messages[i].messageID), nodeOfID[id] == nil { nodeOfID[id] = i }
+            MessageIDs.forEach(in: messages[i].messageID) { id in
+                if ids.node(for: id) == nil { ids.insert(id, node: i) }
+                return false
+            }
         }
-        func node(_ id: String) -> Int {
-            if let k = nodeOfID[id] { return k }
+        func node(_ id: UnsafeRawBufferPointer) -> Int {
+            if let k = ids.node(for: id) { return k }
             parent.append(-1)
             childCount.append(0)
-            nodeOfID[id] = parent.count - 1
+            ids.insert(id, node: parent.count - 1)
             return parent.count - 1
         }
         /// Whether `a` is `b` or above it: linking `a` under `b` would make a loop.
@@ -155,10 +158,19 @@ private struct Threading {
             parent[child] = newParent
             if newParent >= 0 { childCount[newParent] += 1 }
         }
+        var chain: [Int] = []
         for i in messages.indices {
-            var references = MessageIDs.all(messages[i].references)
-            if references.isEmpty, let first = MessageIDs.first(messages[i].inReplyTo) { references = [first] }
-            let chain = references.map(node)
+            chain.removeAll(keepingCapacity: true)
+            MessageIDs.forEach(in: messages[i].references) { id in
+                chain.append(node(id))
+                return true
+            }
+            if chain.isEmpty {
+                MessageIDs.forEach(in: messages[i].inReplyTo) { id in
+                    chain.append(node(id))
+                    return false
+                }
+            }
             // 1A: each reference the parent of the next, unless that one has a parent already
             // (References may have been cut short) or the link would make a loop.
             for (p, c) in zip(chain, chain.dropFirst()) where parent[c] < 0 && !isAncestor(c, of: p) {

@@ -2,7 +2,7 @@
 /// from append time: no message bytes are read. Header values are raw (unfolded, encoded
 /// words still encoded); nil when the header is absent or was not asked for.
 public struct SortFields: Sendable, Equatable {
-    /// Which header columns to read; dates and the size always come.
+    /// Which header values to read; the internal date and the size always come.
     public struct Parts: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
@@ -12,6 +12,8 @@ public struct SortFields: Sendable, Equatable {
         public static let cc = Parts(rawValue: 8)
         /// Message-ID, In-Reply-To and References.
         public static let references = Parts(rawValue: 16)
+        /// The Date: header.
+        public static let sentDate = Parts(rawValue: 32)
     }
 
     public var uid: UID
@@ -43,21 +45,24 @@ public struct SortFields: Sendable, Equatable {
         self.references = references
     }
 
-    /// The sent date of RFC 5256 §2.2: the Date: header in UTC, else the internal date.
+    /// The sent date of RFC 5256 §2.2: the Date: header in UTC, else the internal date
+    /// (read with `.sentDate`).
     public var sentOrInternalDate: Int64 { sentDate ?? internalDate }
 }
 
 extension Account {
     /// The sort fields of the messages of `uids` in `mailbox`, in ascending UID order, read
-    /// in one query. Header columns not in `parts` stay nil.
+    /// in one query. Header values not in `parts` stay nil; with none, the query reads only
+    /// the message table, not the larger rows of the parsed messages.
     public func sortFields(in mailbox: MailboxID, uids: UIDSet, parts: SortFields.Parts) throws -> [SortFields] {
         guard let first = uids.ranges.first, let last = uids.ranges.last else { return [] }
         func column(_ part: SortFields.Parts, _ name: String) -> String { parts.contains(part) ? name : "NULL" }
         let sql = """
-            SELECT m.uid, m.internaldate, m.size, b.sent_date, \(column(.subject, "b.subject")), \(column(.from, "b.from_")),
-                   \(column(.to, "b.to_")), \(column(.cc, "b.cc")), \(column(.references, "b.message_id")),
-                   \(column(.references, "b.in_reply_to")), \(column(.references, "b.refs_header"))
-            FROM message m JOIN blob b ON b.id = m.blob
+            SELECT m.uid, m.internaldate, m.size, \(column(.sentDate, "b.sent_date")), \(column(.subject, "b.subject")),
+                   \(column(.from, "b.from_")), \(column(.to, "b.to_")), \(column(.cc, "b.cc")),
+                   \(column(.references, "b.message_id")), \(column(.references, "b.in_reply_to")),
+                   \(column(.references, "b.refs_header"))
+            FROM message m \(parts.isEmpty ? "" : "JOIN blob b ON b.id = m.blob")
             WHERE m.mailbox = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid
             """
         // One pass over the span of the set, filtered here: a scattered set (UNSEEN) would

@@ -8,10 +8,15 @@ import Darwin
 /// strings with (RFC 5256 §7): comparing two keys byte by byte orders the strings.
 public enum UnicodeCasemap {
     public static func key(_ text: String) -> [UInt8] {
+        var key = Array(text.utf8)
+        if key.allSatisfy({ $0 < 0x80 }) {
+            for i in key.indices { key[i] = key[i].asciiUppercased }
+            return key
+        }
         // TextFolding folds case and decomposes (NFKD) as RFC 5051 §2 does, but to lower case;
         // RFC 5051 maps to titlecase, under which the ASCII letters sort before "[\]^_`", so
         // they are raised back to capitals.
-        var key = TextFolding.fold(text)
+        key = TextFolding.fold(text)
         for i in key.indices { key[i] = key[i].asciiUppercased }
         return key
     }
