@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serve() async throws {
-        ServeCommand.raiseDescriptorLimit()
+        RoostServer.raiseDescriptorLimit()
         var settings = try config.map { try ServerConfiguration(file: $0) } ?? ServerConfiguration()
         if let data {
             settings.data = data

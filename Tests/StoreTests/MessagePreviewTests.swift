@@ -83,6 +83,6 @@ import Testing
         #expect(try thread(replies[1]) == t)
         #expect(try thread(far[0], work) == t)  // threads cross mailboxes
         #expect(try thread(other[0]) != t)
-        #expect(MessageIDs.all(in: "(comment) <a@b> junk <<c@d> <e f>") == ["<a@b>", "<c@d>"])
+        #expect(MessageIDs.all(in: "(comment) <a@b> junk <<c@d> <e f>") == ["<a@b>", "<c@d>", "<ef>"])
     }
 }

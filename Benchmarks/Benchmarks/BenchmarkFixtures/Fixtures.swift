@@ -21,16 +21,26 @@ public struct StoreFixture: Sendable {
 
 /// 100,000 small messages, made once per run and shared by the benchmarks that read.
 public final class LargeMailbox: @unchecked Sendable {
-    public static let shared = LargeMailbox()
+    public static let shared = LargeMailbox(threaded: false)
+    /// The same in threads of ten (`threadedMessage`), for SORT and THREAD.
+    public static let threaded = LargeMailbox(threaded: true)
+    private let isThreaded: Bool
     private let lock = NSLock()
     private var fixture: StoreFixture?
+
+    init(threaded: Bool) {
+        isThreaded = threaded
+    }
 
     public func get() throws -> StoreFixture {
         try lock.withLock {
             if let fixture { return fixture }
             let f = try StoreFixture()
             for batch in 0..<100 {
-                let messages = (0..<1000).map { i in NewMessage(bytes: sampleMessage(size: 2000, n: batch * 1000 + i)) }
+                let messages = (0..<1000).map { i in
+                    let n = batch * 1000 + i
+                    return NewMessage(bytes: isThreaded ? threadedMessage(size: 2000, n: n) : sampleMessage(size: 2000, n: n))
+                }
                 _ = try f.account.append(messages, to: f.inbox)
             }
             fixture = f
@@ -40,7 +50,7 @@ public final class LargeMailbox: @unchecked Sendable {
 }
 
 public func sampleMessage(size: Int, n: Int) -> [UInt8] {
-    var text = """
+    let header = """
         From: Sender \(n) <sender\(n % 97)@example.org>\r
         To: bench@example.com\r
         Subject: Message number \(n) about the quarterly figures\r
@@ -50,6 +60,34 @@ public func sampleMessage(size: Int, n: Int) -> [UInt8] {
         \r
 
         """
+    return filled(header, size: size)
+}
+
+/// Message `n` of a thread of ten: the first starts it, each other answers the one before
+/// (In-Reply-To, References), with "Re:" subjects; sent dates scattered over a day.
+public func threadedMessage(size: Int, n: Int) -> [UInt8] {
+    let first = n - n % 10
+    let seconds = (n * 7919) % 86_400
+    let date = String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    var header = """
+        From: Sender \(n % 97) <sender\(n % 97)@example.org>\r
+        To: bench@example.com\r
+        Subject: \(n == first ? "" : "Re: ")Thread \(first / 10) about the quarterly figures\r
+        Date: Sat, 21 Nov 2026 \(date) +0100\r
+        Message-ID: <\(n)@bench.example.org>\r
+
+        """
+    if n != first {
+        header += "In-Reply-To: <\(n - 1)@bench.example.org>\r\n"
+        header += "References: " + (first..<n).map { "<\($0)@bench.example.org>" }.joined(separator: " ") + "\r\n"
+    }
+    header += "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    return filled(header, size: size)
+}
+
+/// `header` and as many lines of text as fit in `size`.
+private func filled(_ header: String, size: Int) -> [UInt8] {
+    var text = header
     let line = "The quick brown fox jumps over the lazy dog, again and again and again.\r\n"
     while text.utf8.count + line.utf8.count <= size { text += line }
     return Array(text.utf8)

@@ -31,8 +31,8 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let large = LargeMailbox.shared
-    func session() throws -> LocalSession {
-        let f = try large.get()
+    func session(_ mailbox: LargeMailbox) throws -> LocalSession {
+        let f = try mailbox.get()
         let services = IMAPServices(store: f.store, settings: IMAPSettings(hostname: "bench", appendLimit: 50 << 20),
                                     logger: Logger(label: "bench"))
         var s = try LocalSession(services: services, user: f.record)
@@ -41,7 +41,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("SELECT a 100k-message mailbox", configuration: .init(scalingFactor: .one)) { benchmark in
-        var s = try session()
+        var s = try session(large)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(s.run("2 EXAMINE INBOX").readableBytes)
@@ -49,7 +49,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("UID FETCH 1:* (FLAGS) of 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
-        var s = try session()
+        var s = try session(large)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(s.run("3 UID FETCH 1:* (FLAGS)").readableBytes)
@@ -57,7 +57,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Thunderbird's header sync of 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
-        var s = try session()
+        var s = try session(large)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(s.run(headerSync).readableBytes)
@@ -65,7 +65,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("UID SEARCH UNSEEN in 100k messages", configuration: .init(scalingFactor: .one)) { benchmark in
-        var s = try session()
+        var s = try session(large)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(s.run("4 UID SEARCH UNSEEN").readableBytes)
@@ -73,10 +73,30 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("UID SEARCH FROM in 100k messages (header scan)", configuration: .init(scalingFactor: .one, maxIterations: 5)) { benchmark in
-        var s = try session()
+        var s = try session(large)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(s.run("5 UID SEARCH FROM sender42@").readableBytes)
+        }
+    }
+
+    // SORT and THREAD on 100k messages in threads of ten (subjects with "Re:", References).
+    let threaded = LargeMailbox.threaded
+    for (name, command) in [
+        ("UID SORT (DATE) of 100k messages", "6 UID SORT (DATE) UTF-8 ALL"),
+        ("SORT (SUBJECT) of 100k messages", "7 SORT (SUBJECT) UTF-8 ALL"),
+        ("SORT (REVERSE ARRIVAL) of 100k messages", "8 SORT (REVERSE ARRIVAL) UTF-8 ALL"),
+        ("UID SORT (DISPLAYFROM) of 100k messages", "9 UID SORT (DISPLAYFROM) UTF-8 ALL"),
+        ("UID SORT RETURN (ALL) (DATE) of 100k messages (ESORT)", "10 UID SORT RETURN (ALL) (DATE) UTF-8 ALL"),
+        ("THREAD REFERENCES of 100k messages", "11 THREAD REFERENCES UTF-8 ALL"),
+        ("THREAD ORDEREDSUBJECT of 100k messages", "12 THREAD ORDEREDSUBJECT UTF-8 ALL"),
+    ] {
+        Benchmark(name, configuration: .init(scalingFactor: .one, maxIterations: 10)) { benchmark in
+            var s = try session(threaded)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(s.run(command).readableBytes)
+            }
         }
     }
 }

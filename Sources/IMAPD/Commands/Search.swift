@@ -17,24 +17,30 @@ struct SearchCommand: CommandJob {
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {
         let view = try session.readableSelection(services)
         let completed = byUID ? "UID SEARCH completed" : "SEARCH completed"
-        if let charset = arguments.charset, !Charset.isKnown(charset) {
-            return .done(.no("Unknown charset", .badCharset(SearchCommand.advertisedCharsets)))
-        }
-        var translator = SearchTranslator(view: view, saved: session.savedSearch, charset: arguments.charset)
-        let query = try translator.query(arguments.key)
-        if translator.usesModSeq { session.options.condstore = true }
-        let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
-        let matches = try view.account.search(query, in: view.id, among: candidates, reader: view.reader)
-            .filter { view.sequenceNumber(of: $0) != nil }
-        let highestModSeq: UInt64? = translator.usesModSeq && !matches.isEmpty ? try maxModSeq(matches, session) : nil
-
+        let found = try SearchMatches(arguments.key, charset: arguments.charset, view: view, session: &session)
         // RFC 9051 §6.4.4: in IMAP4rev2 a plain SEARCH is RETURN (ALL).
-        let returning = arguments.returning ?? (session.options.rev2 ? [] : nil)
-        guard var options = returning else {
-            let numbers = matches.map { byUID ? $0.rawValue : UInt32(view.sequenceNumber(of: $0)!) }
-            out.write(.search(numbers, highestModSeq: highestModSeq))
+        guard let options = arguments.returning ?? (session.options.rev2 ? [] : nil) else {
+            out.write(.search(found.uids.map { view.number(of: $0, byUID: byUID) }, highestModSeq: found.highestModSeq))
             return .done(.ok(completed))
         }
+        ESearchAnswer(tag: tag, byUID: byUID, options: options, inSortOrder: false)
+            .write(found.uids, highestModSeq: found.highestModSeq, view: view, session: &session, &out)
+        return .done(.ok(completed))
+    }
+}
+
+/// The answer to RETURN options: an ESEARCH response (RFC 4731 §3.1; for SORT RFC 5267
+/// §3.2, where MIN, MAX and ALL follow the sort order), and the result saved for `$`
+/// (RFC 5182).
+struct ESearchAnswer {
+    let tag: String
+    let byUID: Bool
+    let options: SearchArguments.Return
+    /// Whether the matches come in sort order rather than in mailbox order.
+    let inSortOrder: Bool
+
+    func write(_ matches: [UID], highestModSeq: UInt64?, view: SelectedMailbox, session: inout SessionContext, _ out: inout ResponseEncoder) {
+        var options = options
         if options.isEmpty { options.insert(.all) }
         if options.contains(.save) {
             // RFC 5182 §2.4: with MIN or MAX, only those are saved.
@@ -47,27 +53,51 @@ struct SearchCommand: CommandJob {
                 session.savedSearch = UIDSet(matches)
             }
             // SAVE alone answers nothing (RFC 5182 §2.1).
-            if options == [.save] { return .done(.ok(completed)) }
+            if options == [.save] { return }
         }
-        func number(_ uid: UID) -> UInt32 { byUID ? uid.rawValue : UInt32(view.sequenceNumber(of: uid)!) }
+        func number(_ uid: UID) -> UInt32 { view.number(of: uid, byUID: byUID) }
         var items: [ESearchItem] = []
         if options.contains(.min), let first = matches.first { items.append(.min(number(first))) }
         if options.contains(.max), let last = matches.last { items.append(.max(number(last))) }
-        if options.contains(.all), !matches.isEmpty { items.append(.all(UIDSet(matches.map { UID(number($0)) }))) }
+        if options.contains(.all), !matches.isEmpty {
+            items.append(inSortOrder ? .allInOrder(matches.map(number)) : .all(UIDSet(matches.map { UID(number($0)) })))
+        }
         if options.contains(.count) { items.append(.count(matches.count)) }
         if let highestModSeq { items.append(.modSeq(highestModSeq)) }
         out.write(.esearch(tag: tag, uid: byUID, items: items))
-        return .done(.ok(completed))
     }
+}
 
+extension SelectedMailbox {
+    /// How a response names a message of the view: its UID, or its sequence number.
+    func number(of uid: UID, byUID: Bool) -> UInt32 {
+        byUID ? uid.rawValue : UInt32(sequenceNumber(of: uid)!)
+    }
+}
+
+/// The messages of the selected mailbox a search program matches, in UID order: where
+/// SEARCH, SORT and THREAD start.
+struct SearchMatches {
+    var uids: [UID]
     /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of what it found.
-    private func maxModSeq(_ matches: [UID], _ session: SessionContext) throws -> UInt64 {
+    var highestModSeq: UInt64?
+
+    init(_ key: SearchKey, charset: String?, view: SelectedMailbox, session: inout SessionContext) throws {
+        if let charset, !Charset.isKnown(charset) {
+            throw CommandFailure(.no("Unknown charset", .badCharset(SearchCommand.advertisedCharsets)))
+        }
+        var translator = SearchTranslator(view: view, saved: session.savedSearch, charset: charset)
+        let query = try translator.query(key)
+        if translator.usesModSeq { session.options.condstore = true }
+        let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
+        uids = try view.account.search(query, in: view.id, among: candidates, reader: view.reader)
+            .filter { view.sequenceNumber(of: $0) != nil }
+        guard translator.usesModSeq, !uids.isEmpty else { return }
         var highest: UInt64 = 0
-        let view = session.selected!
-        try view.account.messages(in: view.id, uids: UIDSet(matches), reader: view.reader) { record, _ in
+        try view.account.messages(in: view.id, uids: UIDSet(uids), reader: view.reader) { record, _ in
             highest = max(highest, record.modSeq.rawValue)
         }
-        return highest
+        highestModSeq = highest
     }
 }
 

@@ -59,6 +59,9 @@ public enum Command: Equatable, Sendable {
     case expunge
     case uidExpunge(SequenceSet)
     case search(SearchArguments, uid: Bool)
+    /// SORT and THREAD (RFC 5256).
+    case sort(SortArguments, uid: Bool)
+    case thread(ThreadArguments, uid: Bool)
     case fetch(SequenceSet, [FetchAttribute], FetchModifiers, uid: Bool)
     case store(SequenceSet, StoreAction, unchangedSince: UInt64?, uid: Bool)
     case copy(SequenceSet, MailboxName, uid: Bool)
@@ -106,6 +109,8 @@ public enum Command: Equatable, Sendable {
         case .expunge: return "EXPUNGE"
         case .uidExpunge: return "UID EXPUNGE"
         case .search(_, let uid): return uid ? "UID SEARCH" : "SEARCH"
+        case .sort(_, let uid): return uid ? "UID SORT" : "SORT"
+        case .thread(_, let uid): return uid ? "UID THREAD" : "THREAD"
         case .fetch(_, _, _, let uid): return uid ? "UID FETCH" : "FETCH"
         case .store(_, _, _, let uid): return uid ? "UID STORE" : "STORE"
         case .copy(_, _, let uid): return uid ? "UID COPY" : "COPY"

@@ -6,38 +6,47 @@ extension CommandParser {
     /// [SP "CHARSET" SP charset] 1*(SP search-key)`
     mutating func search() throws -> SearchArguments {
         try space()
-        var returning: SearchArguments.Return? = nil
-        if take("RETURN ") {
-            var options: SearchArguments.Return = []
-            try expect(.openParen)
-            while peek() != .closeParen {
-                let name = try atom().uppercased()
-                switch name {
-                case "MIN": options.insert(.min)
-                case "MAX": options.insert(.max)
-                case "ALL": options.insert(.all)
-                case "COUNT": options.insert(.count)
-                case "SAVE": options.insert(.save)
-                default: throw ParseError("Unknown SEARCH return option \(name.prefix(40))")
-                }
-                if peek() == .space { index += 1 }
-            }
-            index += 1
-            returning = options
-            try space()
-        }
+        let returning = try searchReturnOptions()
         var charset: String? = nil
         if take("CHARSET ") {
             charset = String(decoding: try astring(), as: UTF8.self)
             try space()
         }
+        return SearchArguments(returning: returning, charset: charset, key: try searchProgram())
+    }
+
+    /// `"RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" SP`, when it comes
+    /// (RFC 4731 §3.1, for SORT RFC 5267 §3).
+    mutating func searchReturnOptions() throws -> SearchArguments.Return? {
+        guard take("RETURN ") else { return nil }
+        var options: SearchArguments.Return = []
+        try expect(.openParen)
+        while peek() != .closeParen {
+            let name = try atom().uppercased()
+            switch name {
+            case "MIN": options.insert(.min)
+            case "MAX": options.insert(.max)
+            case "ALL": options.insert(.all)
+            case "COUNT": options.insert(.count)
+            case "SAVE": options.insert(.save)
+            default: throw ParseError("Unknown SEARCH return option \(name.prefix(40))")
+            }
+            if peek() == .space { index += 1 }
+        }
+        index += 1
+        try space()
+        return options
+    }
+
+    /// `1*(SP search-key)` after the first space: several keys are their conjunction.
+    mutating func searchProgram() throws -> SearchKey {
         var keys: [SearchKey] = []
         while true {
             keys.append(try searchKey())
             guard peek() == .space else { break }
             index += 1
         }
-        return SearchArguments(returning: returning, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
+        return keys.count == 1 ? keys[0] : .and(keys)
     }
 
     mutating func searchKey() throws -> SearchKey {

@@ -130,6 +130,8 @@ public struct CommandParser {
         case "UNSELECT": return .unselect
         case "EXPUNGE": return .expunge
         case "SEARCH": return .search(try search(), uid: false)
+        case "SORT": return .sort(try sort(), uid: false)
+        case "THREAD": return .thread(try thread(), uid: false)
         case "FETCH": return try fetch(uid: false)
         case "STORE": return try store(uid: false)
         case "COPY", "MOVE":
@@ -197,6 +199,8 @@ public struct CommandParser {
         case "FETCH": return try fetch(uid: true)
         case "STORE": return try store(uid: true)
         case "SEARCH": return .search(try search(), uid: true)
+        case "SORT": return .sort(try sort(), uid: true)
+        case "THREAD": return .thread(try thread(), uid: true)
         case "COPY", "MOVE":
             try space()
             let set = try sequenceSet()

@@ -144,6 +144,10 @@ public enum Response: Sendable {
     case status(name: String, items: [(StatusAttribute, StatusValue)])
     case search([UInt32], highestModSeq: UInt64?)
     case esearch(tag: String, uid: Bool, items: [ESearchItem])
+    /// `* SORT n...` in sort order (RFC 5256 §4), with MODSEQ as RFC 7162 §3.1.5 adds.
+    case sort([UInt32], highestModSeq: UInt64?)
+    /// `* THREAD (...)...` (RFC 5256 §4).
+    case thread(ThreadForest<UInt32>)
     case namespace(personal: [(String, Character)], otherUsers: [(String, Character)], shared: [(String, Character)])
     /// `* ACL mailbox identifier rights ...` (RFC 4314 §3.6).
     case acl(name: String, entries: [(String, String)])
@@ -176,6 +180,8 @@ public enum ESearchItem: Sendable, Equatable {
     case min(UInt32)
     case max(UInt32)
     case all(UIDSet)
+    /// ALL of a SORT with RETURN: the numbers in sort order, not as a set (RFC 5267 §3.2).
+    case allInOrder([UInt32])
     case count(Int)
     case modSeq(UInt64)
 }

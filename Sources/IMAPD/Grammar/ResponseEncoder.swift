@@ -80,8 +80,8 @@ public struct ResponseEncoder {
             buffer.writeStaticString(" (")
             buffer.writeString(items.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: " "))
             buffer.writeStaticString(")")
-        case .search(let numbers, let modseq):
-            buffer.writeStaticString("* SEARCH")
+        case .search(let numbers, let modseq), .sort(let numbers, let modseq):
+            if case .sort = response { buffer.writeStaticString("* SORT") } else { buffer.writeStaticString("* SEARCH") }
             for n in numbers {
                 writeSpace()
                 buffer.writeString(String(n))
@@ -97,10 +97,17 @@ public struct ResponseEncoder {
                 case .min(let n): buffer.writeString(" MIN \(n)")
                 case .max(let n): buffer.writeString(" MAX \(n)")
                 case .all(let set): buffer.writeString(" ALL \(set)")
+                case .allInOrder(let numbers):
+                    buffer.writeStaticString(" ALL ")
+                    writeInOrder(numbers)
                 case .count(let n): buffer.writeString(" COUNT \(n)")
                 case .modSeq(let m): buffer.writeString(" MODSEQ \(m)")
                 }
             }
+        case .thread(let forest):
+            buffer.writeStaticString("* THREAD")
+            if !forest.roots.isEmpty { writeSpace() }
+            writeThreads(forest)
         case .namespace(let personal, let others, let shared):
             buffer.writeStaticString("* NAMESPACE ")
             for (i, group) in [personal, others, shared].enumerated() {

@@ -338,6 +338,10 @@ struct IMAPSession: Sendable {
             return startJob(ExpungeCommand(uids: set), tag: tag, context: context)
         case .search(let arguments, let uid):
             return startJob(SearchCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
+        case .sort(let arguments, let uid):
+            return startJob(SortCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
+        case .thread(let arguments, let uid):
+            return startJob(ThreadCommand(arguments: arguments, byUID: uid), tag: tag, context: context)
         case .fetch(let set, let attributes, let modifiers, let uid):
             return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince,
                                          vanished: modifiers.vanished, byUID: uid),

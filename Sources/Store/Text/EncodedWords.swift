@@ -67,3 +67,16 @@ public enum EncodedWords {
         return (Charset.decode(bytes, charset: charset), i + 2)
     }
 }
+
+extension EncodedWords {
+    /// `text` decoded, or `text` itself, whitespace and all, when it holds no encoded word:
+    /// what sorting a hundred thousand subjects, most of them plain, wants.
+    static func decodeIfEncoded(_ text: String) -> String {
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if previous == UInt8(ascii: "="), b == UInt8(ascii: "?") { return decode(Array(text.utf8)) }
+            previous = b
+        }
+        return text
+    }
+}
