@@ -348,14 +348,16 @@ def stuffed(data):
     return b"." + body if body.startswith(b".") else body
 
 
-async def lmtp_deliver(port, user, messages):
+async def lmtp_deliver(port, user, messages, retries=10):
     """Delivers messages over one LMTP connection, one transaction each."""
+    messages = list(messages)
     r, w = await asyncio.open_connection("127.0.0.1", port)
     await r.readline()
     w.write(b"LHLO bench\r\n")
     while not (await r.readline()).startswith(b"250 "):
         pass
-    for data in messages:
+    while messages:
+        data = messages.pop(0)
         w.write(f"MAIL FROM:<bench@example.org>\r\nRCPT TO:<{user}@bench.test>\r\nDATA\r\n".encode())
         for _ in range(3):
             line = await r.readline()
@@ -363,6 +365,12 @@ async def lmtp_deliver(port, user, messages):
                 raise RuntimeError(f"LMTP: {text_of(line)}")
         w.write(stuffed(data) + b".\r\n")
         line = await r.readline()
+        if line.startswith(b"4") and retries > 0:
+            # A temporary failure is retried, as an MTA would.
+            retries -= 1
+            await asyncio.sleep(0.05)
+            messages.append(data)
+            continue
         if not line.startswith(b"250"):
             raise RuntimeError(f"LMTP DATA: {text_of(line)}")
     w.write(b"QUIT\r\n")
@@ -370,8 +378,12 @@ async def lmtp_deliver(port, user, messages):
     w.close()
 
 
-async def load(server, user, seed, start, count, connections=8, batch=None):
-    """Puts messages start..<start+count of the corpus into user's INBOX over LMTP."""
+async def load(server, user, seed, start, count, connections=8):
+    """Puts messages start..<start+count of the corpus into user's INBOX over LMTP. The
+    first goes alone, so that parallel deliveries do not race to create the mailbox."""
+    if start == 0 and count > 1:
+        await lmtp_deliver(server.lmtp, user, [message(seed, 0)])
+        start, count = 1, count - 1
     per = (count + connections - 1) // connections
 
     async def one(k):
