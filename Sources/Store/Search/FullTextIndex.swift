@@ -80,6 +80,7 @@ final class FullTextIndex: @unchecked Sendable {
     func narrowing(_ keys: Set<Key>, blobs: [(id: Int64, hash: UInt64)]) -> Narrowing? {
         let queries = keys.compactMap { key in key.match.map { (key, $0) } }
         guard !queries.isEmpty else { return nil }
+        flags.withLock { isActive = true }
         return withIndex { db in
             let known = try indexedHashes(db)
             let indexed = Set(blobs.lazy.filter { known[$0.id] == $0.hash }.map(\.id))
@@ -140,31 +141,35 @@ final class FullTextIndex: @unchecked Sendable {
         flags.withLock { isActive = true }
         guard let stored = try? account.blobHashes() else { return nil }
         let current = Dictionary(stored.map { ($0.id, $0.hash) }, uniquingKeysWith: { a, _ in a })
-        guard let known = withIndex({ db -> [Int64: UInt64] in
-            let known = try indexedHashes(db)
-            let stale = known.filter { current[$0.key] != $0.value }.map(\.key)
-            if !stale.isEmpty {
-                try db.transaction {
-                    for blob in stale { try remove(blob, from: db) }
-                }
-            }
-            return known.filter { current[$0.key] == $0.value }
-        }) else { return nil }
+        guard let known = withIndex({ try indexedHashes($0) }) else { return nil }
+        let stale = known.keys.filter { current[$0] != known[$0] }.sorted()
+        let dropped = inBatches(stale) { batch in
+            write { db in for blob in batch { try remove(blob, from: db) } }
+        }
+        guard dropped else { return nil }
+        var held = known.count - stale.count
         let missing = stored.filter { known[$0.id] != $0.hash }.map(\.id)
-        var held = known.count
-        for start in stride(from: 0, to: missing.count, by: FullTextIndex.batchSize) {
-            let batch = missing[start..<min(start + FullTextIndex.batchSize, missing.count)]
+        let added = inBatches(missing) { batch in
             // Read and fold outside the index lock: that is the slow part, and searches may wait.
             let documents = batch.compactMap { blob in (try? account.bytes(blob: blob)).map { Document(blob: blob, bytes: $0) } }
-            let written: Void? = withIndex { db in
-                try db.transaction {
-                    for d in documents { try insert(d, into: db) }
-                }
-            }
-            guard written != nil else { return nil }
+            guard write({ db in for d in documents { try insert(d, into: db) } }) else { return false }
             held += documents.count
+            return true
         }
-        return held
+        return added ? held : nil
+    }
+
+    /// Calls `body` with `batchSize` items at a time, stopping at the first that fails.
+    private func inBatches<T>(_ items: [T], _ body: (ArraySlice<T>) -> Bool) -> Bool {
+        for start in stride(from: 0, to: items.count, by: FullTextIndex.batchSize) {
+            guard body(items[start..<min(start + FullTextIndex.batchSize, items.count)]) else { return false }
+        }
+        return true
+    }
+
+    /// Runs `body` in one transaction on the index; false when it could not be written.
+    private func write(_ body: (Database) throws -> Void) -> Bool {
+        withIndex { db in try db.transaction { try body(db) } } != nil
     }
 
     /// The folded texts of one body, and the hash of the very bytes they came from (the
