@@ -17,6 +17,9 @@ final class FullTextIndex: @unchecked Sendable {
     /// Held while the connection is in use.
     private let lock = NSLock()
     private var db: Database?
+    /// The doc table as last read, with the data version it was read at (which other
+    /// connections' commits change). Only touched with `lock` held.
+    private var cachedHashes: (version: Int64, hashes: [Int64: UInt64])?
     /// Guards the flags below, never held across work, so an append never waits on indexing.
     private let flags = NSLock()
     /// Set by the first search or maintenance run: only then do appends start background
@@ -28,6 +31,7 @@ final class FullTextIndex: @unchecked Sendable {
     /// Bodies indexed in one transaction: big enough to amortize the commit, small enough
     /// that a search waiting for the index waits briefly.
     static let batchSize = 200
+    static let passInterval = DispatchTimeInterval.milliseconds(500)
 
     /// Header text for TEXT, field values for the header keys, body text for BODY and TEXT.
     static let schema: [String] = [
@@ -118,18 +122,22 @@ final class FullTextIndex: @unchecked Sendable {
             catchUpRunning = true
             return true
         }
-        guard start else { return }
-        worker.async {
-            // Appends during a pass set the flag again, so their bodies get a pass of their own.
-            while self.flags.withLock({ () -> Bool in
-                let again = self.catchUpPending
-                self.catchUpPending = false
-                self.catchUpRunning = again
-                return again
-            }) {
-                self.catchUp(account)
-            }
+        if start { worker.async { self.runPass(account) } }
+    }
+
+    /// One pass if one was asked for since the last; appends during a pass ask for the next,
+    /// which waits `passInterval` so that a stream of deliveries is indexed in few passes
+    /// (each pass lists every body of the account).
+    private func runPass(_ account: Account) {
+        let asked: Bool = flags.withLock {
+            let asked = catchUpPending
+            catchUpPending = false
+            catchUpRunning = asked
+            return asked
         }
+        guard asked else { return }
+        catchUp(account)
+        worker.asyncAfter(deadline: .now() + FullTextIndex.passInterval) { self.runPass(account) }
     }
 
     /// Brings the index level with the account: drops the rows of bodies that are gone or
@@ -169,7 +177,11 @@ final class FullTextIndex: @unchecked Sendable {
 
     /// Runs `body` in one transaction on the index; false when it could not be written.
     private func write(_ body: (Database) throws -> Void) -> Bool {
-        withIndex { db in try db.transaction { try body(db) } } != nil
+        let written: Void? = withIndex { db in
+            cachedHashes = nil  // this connection's own commits leave the data version as it was
+            try db.transaction { try body(db) }
+        }
+        return written != nil
     }
 
     /// The folded texts of one body, and the hash of the very bytes they came from (the
@@ -209,11 +221,15 @@ final class FullTextIndex: @unchecked Sendable {
         try db.statement("DELETE FROM doc WHERE blob = ?").bind(.int(blob)).run()
     }
 
+    /// The bodies held and their hashes, read again only after a commit to the file.
     private func indexedHashes(_ db: Database) throws -> [Int64: UInt64] {
+        let version = try db.dataVersion()
+        if let cachedHashes, cachedHashes.version == version { return cachedHashes.hashes }
         let s = try db.statement("SELECT blob, hash FROM doc")
-        var known: [Int64: UInt64] = [:]
-        while try s.step() { known[s.int64(0)] = UInt64(bitPattern: s.int64(1)) }
-        return known
+        var hashes: [Int64: UInt64] = [:]
+        while try s.step() { hashes[s.int64(0)] = UInt64(bitPattern: s.int64(1)) }
+        cachedHashes = (version, hashes)
+        return hashes
     }
 
     // MARK: Checking
@@ -259,6 +275,7 @@ final class FullTextIndex: @unchecked Sendable {
 
     private func discardLocked() {
         db = nil
+        cachedHashes = nil
         for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     }
 
