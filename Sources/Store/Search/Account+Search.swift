@@ -16,13 +16,18 @@ extension Account {
             }
             return matches
         }
-        let narrowing = try textNarrowing(for: query, in: mailbox)
         // Text keys read bytes, which needs the account unlocked: collect the records first.
-        var subjects: [SearchSubject] = []
+        var records: [(MessageRecord, Int64?)] = []
         try messages(in: mailbox, uids: candidates, details: query.needsSentDate, reader: reader) { record, details in
-            subjects.append(SearchSubject(record: record, sentDate: details?.fields.date, account: self, narrowing: narrowing))
+            records.append((record, details?.fields.date))
         }
-        for var subject in subjects where subject.matches(query) { matches.append(subject.record.uid) }
+        // Asked after the records are read: the hashes it compares are then those of the
+        // bodies the records point at (an id can be handed out again after an expunge).
+        let narrowing = try textNarrowing(for: query, in: mailbox)
+        for (record, sentDate) in records {
+            var subject = SearchSubject(record: record, sentDate: sentDate, account: self, narrowing: narrowing)
+            if subject.matches(query) { matches.append(record.uid) }
+        }
         return matches
     }
 
