@@ -9,11 +9,17 @@ public struct StoreFixture: Sendable {
     public let inbox: MailboxID
     public let record: AccountRecord
 
-    public init() throws {
-        root = NSTemporaryDirectory() + "roost-bench-" + UUID().uuidString
+    /// A store in `root`, made with account bench@example.com unless it holds one already.
+    public init(root: String = NSTemporaryDirectory() + "roost-bench-" + UUID().uuidString) throws {
+        self.root = root
         store = try Store(root: root)
-        _ = try store.directory.addDomain("example.com")
-        record = try store.createAccount(try AccountName(parsing: "bench@example.com"), passwordHash: "$6$x$y")
+        let name = try AccountName(parsing: "bench@example.com")
+        if let existing = try store.directory.account(named: name) {
+            record = existing
+        } else {
+            _ = try store.directory.addDomain("example.com")
+            record = try store.createAccount(name, passwordHash: "$6$x$y")
+        }
         account = try store.account(record)
         inbox = try account.mailbox(named: "INBOX").id
     }
@@ -94,9 +100,12 @@ public func multipartMessage() -> [UInt8] {
 
 /// 100,000 messages of about 2 KB whose bodies vary like prose: words drawn unevenly from
 /// a vocabulary of 8,000, so the full-text index meets many distinct trigrams, and one
-/// ticket number per message (`ticket-<n>`) that only that message holds.
+/// ticket number per message (`ticket-<n>`) that only that message holds. Kept in a fixed
+/// folder under /tmp and reused: the benchmark tool runs each benchmark in a process of
+/// its own, and making it (and its index) takes minutes. Delete the folder to start over.
 public final class VariedMailbox: @unchecked Sendable {
     public static let shared = VariedMailbox()
+    public let root = NSTemporaryDirectory() + "roost-bench-varied-v1"
     private let lock = NSLock()
     private var fixture: StoreFixture?
 
@@ -109,12 +118,17 @@ public final class VariedMailbox: @unchecked Sendable {
     /// A word about one message in seven holds.
     public static var commonWord: String { vocabulary[100] }
 
-    public init() {}
-
     public func get() throws -> StoreFixture {
         try lock.withLock {
             if let fixture { return fixture }
-            let f = try StoreFixture()
+            let complete = root + "/complete"
+            if FileManager.default.fileExists(atPath: complete) {
+                let f = try StoreFixture(root: root)
+                fixture = f
+                return f
+            }
+            try? FileManager.default.removeItem(atPath: root)
+            let f = try StoreFixture(root: root)
             var random = SplitMix64(seed: 42)
             for batch in 0..<100 {
                 let messages = (0..<1000).map { i in
@@ -122,6 +136,7 @@ public final class VariedMailbox: @unchecked Sendable {
                 }
                 _ = try f.account.append(messages, to: f.inbox)
             }
+            FileManager.default.createFile(atPath: complete, contents: nil)
             fixture = f
             return f
         }
@@ -173,4 +188,10 @@ public func fullTextIndexBytes(_ fixture: StoreFixture) -> Int64 {
         let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? nil
         return total + (size ?? 0)
     }
+}
+
+/// Removes the account's full-text index; only before this process has searched it.
+public func removeFullTextIndex(_ fixture: StoreFixture) {
+    let path = fixture.account.root + "/fts.sqlite"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
