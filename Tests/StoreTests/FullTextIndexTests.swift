@@ -184,6 +184,18 @@ enum FullTextCorpus {
         }
     }
 
+    @Test func anIndexDeletedWhileOpenIsRebuilt() throws {
+        let (f, inbox) = try fixture()
+        #expect(f.alice.fullText.catchUp(f.alice) == FullTextCorpus.all.count)
+        let expected = try search(f.alice, .body("brasserie"), in: inbox, index: false)
+        let path = f.alice.root + "/fts.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
+        #expect(try search(f.alice, .body("brasserie"), in: inbox, index: true) == expected)
+        #expect(f.alice.fullText.catchUp(f.alice) == FullTextCorpus.all.count)
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(try search(f.alice, .body("brasserie"), in: inbox, index: true) == expected)
+    }
+
     @Test func checkRemovesADamagedIndex() throws {
         let (f, _) = try fixture()
         f.alice.fullText.catchUp(f.alice)

@@ -17,6 +17,7 @@ final class FullTextIndex: @unchecked Sendable {
     /// Held while the connection is in use.
     private let lock = NSLock()
     private var db: Database?
+    private var openedIdentity: FileIdentity?
     /// The doc table as last read, with the data version it was read at (which other
     /// connections' commits change). Only touched with `lock` held.
     private var cachedHashes: (version: Int64, hashes: [Int64: UInt64])?
@@ -256,26 +257,42 @@ final class FullTextIndex: @unchecked Sendable {
             defer { db.finishUse() }
             return try body(db)
         } catch {
-            if FullTextIndex.isDamage(error) { discardLocked() }
+            if FullTextIndex.isDamage(error) {
+                discardLocked()
+            } else {
+                closeLocked()  // the next call opens afresh (the file may have been replaced)
+            }
             return nil
         }
     }
 
     private func open() throws -> Database {
+        // An operator may delete the file, or another process replace a damaged one, while
+        // it is open here: then start on the file the path names now.
+        if db != nil && FileIdentity(path: path) != openedIdentity { closeLocked() }
         if let db { return db }
         let opened = try Database(path: path)
+        // Closing must not remove the write-ahead log by its name: after a replacement that
+        // name is the new file's, in use by whoever replaced it.
+        var persist: Int32 = 1
+        sqlite3_file_control(opened.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         // Derived data: WAL keeps it consistent through a crash; losing the last
         // transactions only means indexing them again, so commits need not wait for the disk.
         try opened.execute("PRAGMA journal_mode=WAL")
         try opened.execute("PRAGMA synchronous=NORMAL")
         try Migrations.apply(FullTextIndex.schema, to: opened)
         db = opened
+        openedIdentity = FileIdentity(path: path)
         return opened
     }
 
-    private func discardLocked() {
+    private func closeLocked() {
         db = nil
         cachedHashes = nil
+    }
+
+    private func discardLocked() {
+        closeLocked()
         for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     }
 
@@ -287,6 +304,19 @@ final class FullTextIndex: @unchecked Sendable {
         case .database(let code, _): return [SQLITE_CORRUPT, SQLITE_NOTADB].contains(code & 0xFF)
         default: return false
         }
+    }
+}
+
+/// Which file a path names: device and inode, nil when there is none.
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 }
 
