@@ -43,7 +43,7 @@ struct CheckCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Verify the store: message bytes against their hashes, counters against a recount, no reused UIDs.",
-        discussion: "Exits 0 when everything is sound, 1 with a report of each problem otherwise.")
+        discussion: "Exits 0 when everything is sound, 1 with a report of each problem otherwise. The full-text index is verified too; a damaged one is removed to be rebuilt, which is not a problem of the mail.")
     @OptionGroup var options: DataOptions
     @Argument(help: "Only this account (name@domain).") var account: String?
 
@@ -55,6 +55,7 @@ struct CheckCommand: StoreCommand {
             for p in report.problems { print("\(record.name): \(p)") }
             problems += report.problems.count
             print("\(record.name): \(report.messages) messages, \(report.blobs) stored bodies, \(formatBytes(report.bytes)): \(report.isClean ? "ok" : "\(report.problems.count) problem(s)")")
+            print("\(record.name): full-text index: \(indexSummary(report.indexedBodies, of: report.blobs))")
         }
         if account == nil {
             for orphan in try store.orphanFolders() {
@@ -69,7 +70,7 @@ struct CheckCommand: StoreCommand {
 struct CompactCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
-        abstract: "Reclaim the space of expunged messages by rewriting segment files; safe to interrupt.")
+        abstract: "Reclaim the space of expunged messages by rewriting segment files, and bring the full-text index up to date; safe to interrupt.")
     @OptionGroup var options: DataOptions
     @Argument(help: "Only this account (name@domain).") var account: String?
 
@@ -78,8 +79,15 @@ struct CompactCommand: StoreCommand {
         for record in records {
             let r = try store.account(record).compact()
             print("\(record.name): \(r.segmentsRewritten) segment(s) rewritten, \(formatBytes(r.bytesBefore)) -> \(formatBytes(r.bytesAfter))")
+            print("\(record.name): full-text index: \(indexSummary(r.indexedBodies, of: nil))")
         }
     }
+}
+
+/// How `roost check` and `roost compact` describe an account's full-text index.
+private func indexSummary(_ indexed: Int?, of total: Int?) -> String {
+    guard let indexed else { return "unavailable (a damaged one was removed); searches read the messages until it is rebuilt" }
+    return total.map { "\(indexed) of \($0) stored bodies indexed" } ?? "\(indexed) stored bodies indexed"
 }
 
 struct StatsCommand: StoreCommand {

@@ -142,4 +142,28 @@ import Testing
         #expect(r.out.contains("do not match their hash"))
         #expect(r.err == "roost: 1 problem(s) found\n")
     }
+
+    /// compact builds the full-text index and drops what is gone; check verifies it, and a
+    /// damaged one is removed without failing the check (it is not mail).
+    @Test func checkAndCompactKeepTheFullTextIndex() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        for i in 1...4 { try roost.run("deliver --to alice@example.com", input: "Subject: \(i)\n\nBody \(i)\n") }
+        var r = try roost.run("check")
+        #expect(r.code == 0 && r.out.contains("alice@example.com: full-text index: 0 of 4 stored bodies indexed\n"))
+        r = try roost.run("compact")
+        #expect(r.code == 0 && r.out.contains("alice@example.com: full-text index: 4 stored bodies indexed\n"))
+        #expect(try roost.run("check").out.contains("alice@example.com: full-text index: 4 of 4 stored bodies indexed\n"))
+
+        let accounts = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/accounts")
+        let index = dir.path + "/accounts/\(accounts[0])/fts.sqlite"
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: index))
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
+        r = try roost.run("check")
+        #expect(r.code == 0)
+        #expect(r.out.contains("alice@example.com: full-text index: unavailable (a damaged one was removed); searches read the messages until it is rebuilt\n"))
+        #expect(try roost.run("compact").out.contains("alice@example.com: full-text index: 4 stored bodies indexed\n"))
+    }
 }

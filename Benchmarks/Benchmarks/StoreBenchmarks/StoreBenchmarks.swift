@@ -74,6 +74,63 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Full-text search (BODY/TEXT/header keys through fts.sqlite), on 100k varied messages.
+    // The build is what a first search starts in the background, or `roost compact` does at once.
+    let varied = VariedMailbox.shared
+    Benchmark("FTS: build the index of 100k messages", configuration: .init(warmupIterations: 0, scalingFactor: .one, maxIterations: 1)) { benchmark in
+        let f = try varied.get()
+        removeFullTextIndex(f)
+        benchmark.startMeasurement()
+        let report = try f.account.compact()
+        benchmark.stopMeasurement()
+        FileHandle.standardError.write(Data("FTS: \(report.indexedBodies ?? -1) bodies indexed, index \(fullTextIndexBytes(f)) bytes on disk\n".utf8))
+    }
+
+    let all = UIDSet(ranges: [1...UInt32.max])
+    for (name, query) in [("BODY ticket-4711 (1 match)", SearchQuery.body("ticket-4711")),
+                          ("BODY of a word in 1 of 7", .body(" \(VariedMailbox.commonWord) ")),
+                          ("TEXT ticket-4711", .text("ticket-4711")),
+                          ("FROM sender42@ (1k matches)", .header("From", "sender42@"))] {
+        for indexed in [false, true] {
+            Benchmark("FTS: SEARCH \(name) in 100k, \(indexed ? "with the index" : "scanning")",
+                      configuration: .init(scalingFactor: .one, maxIterations: indexed ? 20 : 3)) { benchmark in
+                let f = try varied.get()
+                _ = try f.account.compact()
+                f.account.usesFullTextIndex = indexed
+                defer { f.account.usesFullTextIndex = true }
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    blackHole(try f.account.search(query, in: f.inbox, among: all).count)
+                }
+            }
+        }
+    }
+
+    // Appends while this process keeps the index (a search ran first): indexing follows in
+    // the background and must not hold up the append's answer.
+    Benchmark("FTS: append 8 KB, one at a time (fsync), index kept", configuration: .init(scalingFactor: .one)) { benchmark in
+        let fixture = try StoreFixture()
+        _ = try fixture.account.search(.body("anything"), in: fixture.inbox, among: all)
+        let bytes = sampleMessage(size: 8 * 1024, n: 0)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            _ = try fixture.account.append([NewMessage(bytes: bytes)], to: fixture.inbox)
+        }
+    }
+
+    Benchmark("FTS: append 8 KB from 8 threads x 25 (group commit), index kept", configuration: .init(scalingFactor: .one)) { benchmark in
+        let fixture = try StoreFixture()
+        _ = try fixture.account.search(.body("anything"), in: fixture.inbox, among: all)
+        let bytes = sampleMessage(size: 8 * 1024, n: 0)
+        let account = fixture.account, inbox = fixture.inbox
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                for _ in 0..<25 { _ = try? account.append([NewMessage(bytes: bytes)], to: inbox) }
+            }
+        }
+    }
+
     // Parse once at append: MIME tree, ENVELOPE, BODYSTRUCTURE of a typical multipart message.
     Benchmark("Parse a 50 KB multipart message", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let bytes = multipartMessage()

@@ -5,6 +5,10 @@ public struct CheckReport: Sendable {
     public var messages = 0
     public var blobs = 0
     public var bytes: Int64 = 0
+    /// Stored bodies the full-text index holds as they are now; nil when the index was
+    /// unreadable or damaged (it is then removed and rebuilt, and searches read the
+    /// messages meanwhile). Not a problem of the mail: the index is derived from it.
+    public var indexedBodies: Int?
     public var isClean: Bool { problems.isEmpty }
 }
 
@@ -32,6 +36,9 @@ public struct CompactionReport: Sendable {
     public var segmentsRewritten = 0
     public var bytesBefore: Int64 = 0
     public var bytesAfter: Int64 = 0
+    /// Stored bodies the full-text index holds once compaction has brought it level;
+    /// nil when it could not be written (searches then read the messages).
+    public var indexedBodies: Int?
 }
 
 extension Account {
@@ -91,6 +98,9 @@ extension Account {
             } catch {
                 report.problems.append("blob \(b.id): cannot be read (\(error))")
             }
+        }
+        if let known = fullText.verify() {
+            report.indexedBodies = blobs.count(where: { known[$0.id] == $0.hash })
         }
         return report
     }
@@ -160,7 +170,7 @@ extension Account {
     // MARK: Compaction
 
     /// Rewrites every segment that holds bytes of expunged messages, keeping only live
-    /// bytes. Safe against a crash at any point: the old segments are retired only in the
+    /// bytes, then brings the full-text index level with what is left. Safe against a crash at any point: the old segments are retired only in the
     /// same commit that points the index at the new copies, and recovery finishes either way.
     public func compact() throws -> CompactionReport {
         let compacting = CompactionLock(root: root)
@@ -185,6 +195,7 @@ extension Account {
         }
         guard !victims.isEmpty else {
             report.bytesAfter = report.bytesBefore
+            report.indexedBodies = fullText.catchUp(self)
             return report
         }
         // 2. Copy live bytes into new segments, registered as "being written" first.
@@ -244,6 +255,8 @@ extension Account {
             _ = try s.step()
             return s.int64(0)
         }
+        // Drops the rows of the bodies that are gone and indexes the ones it lacks.
+        report.indexedBodies = fullText.catchUp(self)
         return report
     }
 

@@ -242,7 +242,9 @@ extension Account {
             PreparedMessage(message: m, parsed: MessageParser.parse(m.bytes), hash: XXHash64.hash(m.bytes),
                             internalDate: m.internalDate ?? now)
         }
-        return try committer.submit(mailbox: mailbox, messages: prepared)
+        let result = try committer.submit(mailbox: mailbox, messages: prepared)
+        if usesFullTextIndex { fullText.noteAppend(self) }
+        return result
     }
 
     /// Inside the group commit's transaction: inserts index rows for bytes already synced.

@@ -11,6 +11,14 @@ public final class Account: @unchecked Sendable {
     let lock = NSLock()
     let hub = ChangeHub()
     lazy var committer = GroupCommit(account: self)
+    let fullText: FullTextIndex
+    /// Whether BODY, TEXT and header searches narrow through the full-text index; off,
+    /// they read every message (the index is then neither used nor kept up).
+    public var usesFullTextIndex: Bool {
+        get { lock.withLock { usesFullTextIndexLocked } }
+        set { lock.withLock { usesFullTextIndexLocked = newValue } }
+    }
+    private var usesFullTextIndexLocked = true
     /// Largest size a segment grows to before the next one is started.
     var segmentLimit: Int64 = 256 << 20
     /// Quota in bytes; nil for none. Set by the directory when the account is opened.
@@ -129,6 +137,7 @@ public final class Account: @unchecked Sendable {
         try FileSystem.makeDirectory(root)
         self.segments = try SegmentFiles(directory: root + "/blobs")
         self.db = try Database(path: root + "/index.sqlite")
+        self.fullText = FullTextIndex(path: root + "/fts.sqlite")
         try db.configureForStore()
         try Migrations.apply(Account.schema, to: db)
         try recover()

@@ -2,26 +2,46 @@ import Foundation
 
 extension Account {
     /// The UIDs among `candidates` in `mailbox` that match `query`, ascending. Flags,
-    /// sizes, dates and UIDs come from the index; text keys read the message bytes.
-    /// For a `reader` who is not the owner, \Seen is theirs.
+    /// sizes, dates and UIDs come from the index; text keys read the message bytes of the
+    /// messages the full-text index cannot rule out. For a `reader` who is not the owner,
+    /// \Seen is theirs.
     public func search(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet, reader: String? = nil) throws -> [UID] {
         var query = query
         query.foldTexts()
         var matches: [UID] = []
         guard query.needsContent else {
             try messages(in: mailbox, uids: candidates, details: query.needsDetails, reader: reader) { record, details in
-                var subject = SearchSubject(record: record, details: details, account: nil)
+                var subject = SearchSubject(record: record, details: details, account: nil, narrowing: nil)
                 if subject.matches(query) { matches.append(record.uid) }
             }
             return matches
         }
         // Text keys read bytes, which needs the account unlocked: collect the records first.
-        var subjects: [SearchSubject] = []
+        var records: [(MessageRecord, MessageDetails?)] = []
         try messages(in: mailbox, uids: candidates, details: query.needsDetails, reader: reader) { record, details in
-            subjects.append(SearchSubject(record: record, details: details, account: self))
+            records.append((record, details))
         }
-        for var subject in subjects where subject.matches(query) { matches.append(subject.record.uid) }
+        // Asked after the records are read: the hashes it compares are then those of the
+        // bodies the records point at (an id can be handed out again after an expunge).
+        let narrowing = try textNarrowing(for: query, in: mailbox)
+        for (record, details) in records {
+            var subject = SearchSubject(record: record, details: details, account: self, narrowing: narrowing)
+            if subject.matches(query) { matches.append(record.uid) }
+        }
         return matches
+    }
+
+    /// What the full-text index says about the query's text keys for the bodies of
+    /// `mailbox`, nil when it has nothing to say. Bodies it does not hold yet (new ones,
+    /// another process's deliveries) are indexed in the background; until then they are read.
+    private func textNarrowing(for query: SearchQuery, in mailbox: MailboxID) throws -> FullTextIndex.Narrowing? {
+        guard usesFullTextIndex else { return nil }
+        let keys = query.indexKeys
+        guard keys.contains(where: { $0.match != nil }) else { return nil }
+        let blobs = try blobHashes(in: mailbox)
+        let narrowing = fullText.narrowing(keys, blobs: blobs)
+        if (narrowing?.indexed.count ?? 0) < blobs.count { fullText.scheduleCatchUp(self) }
+        return narrowing
     }
 }
 
@@ -46,6 +66,20 @@ extension SearchQuery {
         }
     }
 
+    /// The text keys, folded, as the full-text index looks them up. An empty header text
+    /// asks only whether the field is there, which the index does not know.
+    var indexKeys: Set<FullTextIndex.Key> {
+        switch self {
+        case .header(_, let text) where !text.isEmpty: return [.field(Array(text.utf8))]
+        case .body(let text): return [.body(Array(text.utf8))]
+        case .text(let text): return [.text(Array(text.utf8))]
+        case .not(let q): return q.indexKeys
+        case .and(let qs): return qs.reduce(into: []) { $0.formUnion($1.indexKeys) }
+        case .or(let a, let b): return a.indexKeys.union(b.indexKeys)
+        default: return []
+        }
+    }
+
     /// Folded text kept in the String as its UTF-8 bytes.
     static func folded(_ text: String) -> String {
         String(decoding: TextFolding.fold(text), as: UTF8.self)
@@ -58,13 +92,20 @@ struct SearchSubject {
     /// What was parsed at append, when the query needs it.
     let details: MessageDetails?
     let account: Account?
+    let narrowing: FullTextIndex.Narrowing?
     private var text: MessageText?
     private var unreadable = false
 
-    init(record: MessageRecord, details: MessageDetails?, account: Account?) {
+    init(record: MessageRecord, details: MessageDetails?, account: Account?, narrowing: FullTextIndex.Narrowing?) {
         self.record = record
         self.details = details
         self.account = account
+        self.narrowing = narrowing
+    }
+
+    /// Whether the full-text index proves this message's body free of `key`'s needle.
+    private func ruledOut(_ key: FullTextIndex.Key) -> Bool {
+        narrowing?.rulesOut(key, blob: record.blob) ?? false
     }
 
     var sentDate: Int64? { details?.fields.date }
@@ -96,13 +137,16 @@ struct SearchSubject {
         case .smaller(let n): return record.size < n
         case .modSeqAtLeast(let m): return record.modSeq.rawValue >= m
         case .header(let name, let needle):
+            if !needle.isEmpty && ruledOut(.field(Array(needle.utf8))) { return false }
             return withText { text in
                 let values = text.header(name)
                 return needle.isEmpty ? !values.isEmpty : values.contains { TextFolding.contains($0, Array(needle.utf8)) }
             } ?? false
         case .body(let needle):
+            if ruledOut(.body(Array(needle.utf8))) { return false }
             return withText { TextFolding.contains($0.bodyText(), Array(needle.utf8)) } ?? false
         case .text(let needle):
+            if ruledOut(.text(Array(needle.utf8))) { return false }
             return withText { text in
                 TextFolding.contains(text.headerText(), Array(needle.utf8)) || TextFolding.contains(text.bodyText(), Array(needle.utf8))
             } ?? false

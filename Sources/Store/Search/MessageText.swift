@@ -24,6 +24,16 @@ struct MessageText {
 
     /// Folded decoded values of the top-level header fields named `name` (any case).
     mutating func header(_ name: String) -> [[UInt8]] {
+        foldedFields()[name.lowercased()] ?? []
+    }
+
+    /// Every value `header(_:)` looks in, one a line: whatever a header key finds in one
+    /// value is found here too, which is what the full-text index needs to narrow.
+    mutating func fieldValues() -> [UInt8] {
+        Array(foldedFields().values.joined().joined(separator: [UInt8(ascii: "\n")]))
+    }
+
+    private mutating func foldedFields() -> [String: [[UInt8]]] {
         if foldedHeaders == nil {
             let top = entity()
             var fields: [String: [[UInt8]]] = [:]
@@ -36,7 +46,7 @@ struct MessageText {
             }
             foldedHeaders = fields
         }
-        return foldedHeaders?[name.lowercased()] ?? []
+        return foldedHeaders!
     }
 
     /// The whole top-level header, decoded and folded, for TEXT.
