@@ -121,7 +121,22 @@ def descendants(pid):
     return found
 
 
-class Roost:
+class Server:
+    """A server process under test, and every process it started."""
+    process: subprocess.Popen
+
+    def pids(self):
+        return descendants(self.process.pid)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Roost(Server):
     name = "Roost"
 
     def __init__(self, work, users):
@@ -148,18 +163,8 @@ class Roost:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         return f"Roost {rev}"
 
-    def pids(self):
-        return descendants(self.process.pid)
 
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-class Dovecot:
+class Dovecot(Server):
     name = "Dovecot"
 
     def __init__(self, work, users):
@@ -250,16 +255,6 @@ protocol lmtp {{
 
     def version(self):
         return "Dovecot " + subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
-
-    def pids(self):
-        return descendants(self.process.pid)
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 # ---------------------------------------------------------------- clients

@@ -32,18 +32,7 @@ extension CommandParser {
         }
         let mailbox = try self.mailbox()
         try space()
-        var entries: [MetadataEntryName] = []
-        if peek() == .openParen {
-            index += 1
-            while true {
-                entries.append(try metadataEntry())
-                if peek() == .closeParen { index += 1; break }
-                try space()
-            }
-        } else {
-            entries.append(try metadataEntry())
-        }
-        return .getMetadata(mailbox, entries, options)
+        return .getMetadata(mailbox, try oneOrList { try $0.metadataEntry() }, options)
     }
 
     /// `SETMETADATA SP mailbox SP "(" entry SP value *(SP entry SP value) ")"`, value being
@@ -70,5 +59,18 @@ extension CommandParser {
         let text = String(decoding: try astring(), as: UTF8.self)
         guard let name = MetadataEntryName(text) else { throw ParseError("Invalid entry name \(text.prefix(60))") }
         return name
+    }
+
+    /// `item / "(" item *(SP item) ")"`: one, or a parenthesized list (RFC 5464 entries,
+    /// RFC 5465 `one-or-more-mailbox`).
+    mutating func oneOrList<T>(_ item: (inout CommandParser) throws -> T) throws -> [T] {
+        guard peek() == .openParen else { return [try item(&self)] }
+        index += 1
+        var items: [T] = []
+        while true {
+            items.append(try item(&self))
+            if peek() == .closeParen { index += 1; return items }
+            try space()
+        }
     }
 }

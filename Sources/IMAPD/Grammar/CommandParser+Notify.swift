@@ -31,17 +31,7 @@ extension CommandParser {
         case "subscribed": mailboxes = .subscribed
         case "subtree", "mailboxes":
             try space()
-            var names: [MailboxName] = []
-            if peek() == .openParen {
-                index += 1
-                while true {
-                    names.append(try mailbox())
-                    if peek() == .closeParen { index += 1; break }
-                    try space()
-                }
-            } else {
-                names.append(try mailbox())
-            }
+            let names = try oneOrList { try $0.mailbox() }
             mailboxes = filter == "subtree" ? .subtree(names) : .mailboxes(names)
         default:
             throw ParseError("Unknown NOTIFY mailbox filter \(filter.prefix(40))")
