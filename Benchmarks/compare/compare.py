@@ -657,6 +657,7 @@ def plots(results, args, directory):
         print("matplotlib is not installed: no plots", file=sys.stderr)
         return []
     made = []
+    os.makedirs(directory, exist_ok=True)
     for key, title in (("select", "SELECT"), ("flags", "UID FETCH 1:* (FLAGS)")):
         fig, ax = plt.subplots(figsize=(6, 4))
         for server in ("Roost", "Dovecot"):
