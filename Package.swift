@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // glibc's malloc tuning (mallopt), which the Glibc module does not export.
+        .systemLibrary(name: "CMalloc"),
         // ICU's charset converters and case folding behind plain C types (see SWIFT-NOTES).
         .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "Store", "ServerCore", "IMAPD", "LMTPD", "POPD",
+                "Store", "ServerCore", "IMAPD", "LMTPD", "POPD", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

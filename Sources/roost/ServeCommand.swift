@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 import IMAPD
 import LMTPD
@@ -55,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve() async throws {
         RoostServer.raiseDescriptorLimit()
+        RoostServer.keepLargeBuffers()
         var settings = try config.map { try ServerConfiguration(file: $0) } ?? ServerConfiguration()
         if let data {
             settings.data = data
@@ -185,5 +187,14 @@ struct RoostServer: Service {
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// A FETCH step writes about a megabyte of answer into a fresh buffer. By default glibc
+    /// maps each such buffer from the kernel and unmaps it when freed, so every step paid
+    /// for zeroed pages again (a tenth of FETCH BODY[]'s time in a profile); kept in the
+    /// heap, they are reused.
+    static func keepLargeBuffers() {
+        _ = mallopt(M_MMAP_THRESHOLD, 8 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 32 << 20)
     }
 }

@@ -166,6 +166,50 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(try f.alice.check().isClean)
     }
 
+    @Test func keptUIDsStayTrueWhenAnotherProcessChangesTheMailbox() throws {
+        let f = try Fixture()
+        let a = f.alice
+        a.lock.withLock { a.uidCache.smallest = 1 }
+        let other = try Account(id: a.id, root: a.root)  // the same account opened by another process
+        let inbox = try f.inbox()
+        func uids(_ values: UInt32...) -> [UID] { values.map { UID($0) } }
+        func remove(_ uid: UInt32) throws {
+            _ = try other.store(UIDSet([UID(uid)]), in: inbox.id, .add, Flags(system: [.deleted]))
+            try other.expunge(in: inbox.id)
+        }
+        _ = try a.append((1...5).map { NewMessage(bytes: message($0)) }, to: inbox.id)
+        #expect(try a.uids(in: inbox.id) == uids(1, 2, 3, 4, 5))
+        _ = try other.append([NewMessage(bytes: message(6))], to: inbox.id)
+        #expect(try a.uids(in: inbox.id) == uids(1, 2, 3, 4, 5, 6), "a delivery elsewhere is seen")
+        try remove(2)
+        #expect(try a.uids(in: inbox.id) == uids(1, 3, 4, 5, 6), "an expunge elsewhere is seen")
+        // The same count as before, but UIDNEXT moved on.
+        try remove(3)
+        _ = try other.append([NewMessage(bytes: message(7))], to: inbox.id)
+        #expect(try a.uids(in: inbox.id) == uids(1, 4, 5, 6, 7))
+        _ = try other.move(UIDSet([UID(4)]), from: inbox.id, to: try a.mailbox(named: "Sent").id)
+        #expect(try a.uids(in: inbox.id) == uids(1, 5, 6, 7))
+        try other.deleteMailbox("Sent")
+        let again = try other.createMailbox("Sent")
+        _ = try other.append([NewMessage(bytes: message(8))], to: again.id)
+        #expect(try a.uids(in: again.id) == uids(1), "a mailbox made again under a reused id is a new mailbox")
+    }
+
+    @Test func storesOfAnEarlierVersionLearnTheirKeywords() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        _ = try f.alice.append([NewMessage(bytes: message(1), flags: Flags(keywords: ["$Forwarded", "Work"])),
+                                NewMessage(bytes: message(2), flags: Flags(keywords: ["$Junk"])),
+                                NewMessage(bytes: message(3))], to: inbox.id)
+        try f.alice.withDatabase {
+            try f.alice.db.execute("DROP TABLE keyword; DROP INDEX message_unseen; DROP INDEX message_deleted; PRAGMA user_version = 3")
+        }
+        let reopened = try Account(id: f.alice.id, root: f.alice.root)
+        #expect(try reopened.keywords(in: inbox.id) == ["$Forwarded", "$Junk", "Work"])
+        #expect(try reopened.firstUnseen(in: inbox.id) == UID(1))
+        #expect(try reopened.check().isClean)
+    }
+
     @Test func recentIsClaimedOnce() throws {
         let f = try Fixture()
         let inbox = try f.inbox()
@@ -224,7 +268,9 @@ struct SplitMix64: RandomNumberGenerator {
         var rng = SplitMix64(state: seed)
         let f = try Fixture()
         let a = f.alice
+        a.lock.withLock { a.uidCache.smallest = 1 }  // every mailbox's UIDs are kept and must stay true
         let boxes = [try f.inbox(), try a.mailbox(named: "Sent"), try a.createMailbox("Work")]
+        var keywordsUsed: [MailboxID: Set<String>] = [:]
         var model: [MailboxID: [UID: ModelMessage]] = Dictionary(uniqueKeysWithValues: boxes.map { ($0.id, [:]) })
         var next = 0
         func randomSubset(_ box: MailboxID) -> UIDSet {
@@ -243,14 +289,17 @@ struct SplitMix64: RandomNumberGenerator {
                 }
                 let r = try a.append(new, to: box)
                 for (uid, m) in zip(r.uids, new) { model[box]![uid] = ModelMessage(flags: m.flags, bytes: m.bytes) }
+                for m in new { keywordsUsed[box, default: []].formUnion(m.flags.keywords) }
             case 2:
                 let set = randomSubset(box)
                 let r = try a.copy(set, from: box, to: other)
                 for (s, d) in zip(r.source, r.destination) { model[other]![d] = model[box]![s] }
+                for s in r.source { keywordsUsed[other, default: []].formUnion(model[box]![s]!.flags.keywords) }
             case 3:
                 let set = randomSubset(box)
                 let r = try a.move(set, from: box, to: other)
                 let moving = r.source.map { model[box]![$0]! }
+                for m in moving { keywordsUsed[other, default: []].formUnion(m.flags.keywords) }
                 for s in r.source { model[box]![s] = nil }
                 for (d, m) in zip(r.destination, moving) { model[other]![d] = m }
             case 4:
@@ -259,6 +308,7 @@ struct SplitMix64: RandomNumberGenerator {
                 let change = Flags(system: SystemFlags(rawValue: Int.random(in: 0..<32, using: &rng)), keywords: Bool.random(using: &rng) ? ["Work"] : [])
                 _ = try a.store(set, in: box, op, change)
                 for uid in set { model[box]![uid]!.flags = model[box]![uid]!.flags.applying(op, change) }
+                if op != .remove && !set.isEmpty { keywordsUsed[box, default: []].formUnion(change.keywords) }
             default:
                 let removed = try a.expunge(in: box)
                 let expected = model[box]!.filter { $0.value.flags.system.contains(.deleted) }.map(\.key).sorted()
@@ -275,6 +325,8 @@ struct SplitMix64: RandomNumberGenerator {
                 var stored: [UID: Flags] = [:]
                 try a.messages(in: status.id, uids: UIDSet(ranges: [1...UInt32.max])) { r, _ in stored[r.uid] = r.flags }
                 #expect(stored == m.mapValues(\.flags), "seed \(seed) step \(step)")
+                #expect(try a.uids(in: status.id) == m.keys.sorted(), "seed \(seed) step \(step)")
+                #expect(try a.keywords(in: status.id) == (keywordsUsed[status.id] ?? []).sorted(), "FLAGS lists every keyword used")
             }
         }
         // Every surviving message still has its own bytes.

@@ -219,7 +219,7 @@ struct FetchCommand: CommandJob {
                                   _ out: inout ResponseEncoder) throws -> Bool {
         out.beginFetchLiteral(name, count: range.count)
         if range.count <= FetchCommand.wholeLiteral {
-            if !range.isEmpty { try account.read(blob: m.record.blob, range: range) { out.buffer.writeBytes($0) } }
+            try FetchCommand.copy(range, of: m, account, &out)
             return true
         }
         var s = Streaming(message: m, range: range, sent: 0, nextItem: next)
@@ -232,9 +232,18 @@ struct FetchCommand: CommandJob {
     private func continueStream(_ s: inout Streaming, _ account: Account, _ out: inout ResponseEncoder) throws -> Bool {
         let start = s.range.lowerBound + s.sent
         let end = min(s.range.upperBound, start + FetchCommand.stepBytes)
-        try account.read(blob: s.message.record.blob, range: start..<end) { out.buffer.writeBytes($0) }
+        try FetchCommand.copy(start..<end, of: s.message, account, &out)
         s.sent = end - s.range.lowerBound
         return end >= s.range.upperBound
+    }
+
+    /// Appends `range` of a message's stored bytes to the answer, read straight into it.
+    private static func copy(_ range: Range<Int>, of m: Message, _ account: Account, _ out: inout ResponseEncoder) throws {
+        guard !range.isEmpty else { return }
+        try out.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: range.count) { raw in
+            try account.read(blob: m.record.blob, at: range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<range.count]))
+            return range.count
+        }
     }
 
     /// `<origin.length>` applied to a range (RFC 9051 §6.4.5: an origin past the end gives

@@ -114,6 +114,7 @@ extension Account {
                 try db.statement("DELETE FROM private_seen WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM acl WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM metadata WHERE mailbox = ?").bind(.int(box.id)).run()
+                try db.statement("DELETE FROM keyword WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM mailbox WHERE id = ?").bind(.int(box.id)).run()
                 return box.id
             }

@@ -93,11 +93,27 @@ extension Account {
     /// The UIDs of a mailbox in ascending order: what a session maps sequence numbers through.
     public func uids(in mailbox: MailboxID) throws -> [UID] {
         try withDatabase {
-            _ = try mailboxLocked(id: mailbox)
-            let s = try db.statement("SELECT uid FROM message WHERE mailbox = ? ORDER BY uid")
-            s.bind(.int(mailbox))
+            // The mailbox row's statement stays open until `finishUse`, so the reads below
+            // see the same snapshot as the counters they are checked against.
+            let box = try mailboxLocked(id: mailbox)
+            if let known = uidCache.uids(of: box) { return known }
+            let s = try db.statement("SELECT uid FROM message WHERE mailbox = ? AND uid >= ? ORDER BY uid")
+            func read(from first: UInt32, into result: inout [UID]) throws {
+                s.reset()
+                s.bind(.int(mailbox), .int(Int64(first)))
+                while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+            }
+            if var result = uidCache.stale(box) {
+                try read(from: (result.last?.rawValue ?? 0) + 1, into: &result)
+                if result.count == box.messages {
+                    uidCache.keep(result, of: box)
+                    return result
+                }
+            }
             var result: [UID] = []
-            while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+            result.reserveCapacity(box.messages)
+            try read(from: 0, into: &result)
+            uidCache.keep(result, of: box)
             return result
         }
     }
@@ -195,26 +211,44 @@ extension Account {
 
     /// Streams the stored bytes of a message (or `range` of them) in chunks.
     public func read(blob: Int64, range: Range<Int>? = nil, chunk: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try located(blob) { location in
+            let wanted = (range ?? 0..<location.length).clamped(to: 0..<location.length)
+            try segments.read(segment: location.segment, offset: location.offset + Int64(wanted.lowerBound),
+                              length: wanted.count, chunk: chunk)
+        }
+    }
+
+    /// Reads the stored bytes of a message from `offset` straight into `destination`,
+    /// which the message must fill (a FETCH literal being written out).
+    public func read(blob: Int64, at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        try located(blob) { location in
+            guard offset >= 0, offset + destination.count <= location.length else {
+                throw StoreError.invalidArgument("bytes \(offset)..<\(offset + destination.count) are beyond message \(blob)")
+            }
+            try segments.read(segment: location.segment, offset: location.offset + Int64(offset), into: destination)
+        }
+    }
+
+    /// Runs `body` with where a message's bytes are; once more when compaction moved them
+    /// between the look-up and the read.
+    private func located(_ blob: Int64, _ body: ((segment: Int64, offset: Int64, length: Int)) throws -> Void) throws {
         for attempt in 0..<2 {
             let location: (segment: Int64, offset: Int64, length: Int) = try withDatabase {
                 let s = try db.statement("SELECT segment, offset, length FROM blob WHERE id = ?").bind(.int(blob))
                 guard try s.step() else { throw StoreError.nonexistent("message \(blob) no longer exists") }
                 return (s.int64(0), s.int64(1), s.int(2))
             }
-            let wanted = (range ?? 0..<location.length).clamped(to: 0..<location.length)
             do {
-                try segments.read(segment: location.segment, offset: location.offset + Int64(wanted.lowerBound),
-                                  length: wanted.count, chunk: chunk)
+                try body(location)
                 return
             } catch is SegmentFiles.SegmentMissing where attempt == 0 {
-                continue  // compaction moved the bytes between our look-up and the read
+                continue
             } catch is SegmentFiles.SegmentMissing {
                 throw StoreError.corrupted("segment file of message \(blob) is missing")
             }
         }
     }
 
-    /// The bytes of a message (or part of them) in one array; for headers and small parts.
     /// The PREVIEW of a message stored before previews were made at append: made from its
     /// bytes now and kept. Nil when it has no readable text.
     public func preview(blob: Int64) throws -> String? {
@@ -225,6 +259,7 @@ extension Account {
         return text
     }
 
+    /// The bytes of a message (or part of them) in one array; for headers and small parts.
     public func bytes(blob: Int64, range: Range<Int>? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
         try read(blob: blob, range: range) { out.append(contentsOf: $0) }
@@ -293,6 +328,7 @@ extension Account {
                                .optionalText(p.message.flags.storedKeywords), .int(modseq), .int(p.internalDate),
                                .int(now), .int(p.message.bytes.count))
             try insertMessage.run()
+            try noteKeywordsLocked(p.message.flags, in: mailbox)
             uids.append(UID(UInt32(uid)))
             if !p.message.flags.system.contains(.seen) { unseen += 1 }
             size += Int64(p.message.bytes.count)
@@ -327,6 +363,9 @@ extension Account {
     /// owner, \Seen is that reader's own; the other flags are shared.
     public func store(_ uids: UIDSet, in mailbox: MailboxID, _ operation: Flags.Operation, _ change: Flags,
                       unchangedSince: ModSequence? = nil, reader: String? = nil) throws -> StoreResult {
+        if reader == nil && unchangedSince == nil && operation != .replace && change.keywords.isEmpty {
+            return try storeSystemFlags(uids, in: mailbox, adding: operation == .add, change.system)
+        }
         var shared: [FlagUpdate] = [], own: [FlagUpdate] = []
         let result: StoreResult = try withDatabase {
             try db.transaction {
@@ -368,6 +407,7 @@ extension Account {
                         if new != old { pending.append((uid, stored, old, new)) }
                     }
                 }
+                if operation != .remove && !pending.isEmpty { try noteKeywordsLocked(change, in: mailbox) }
                 let newModSeq = ModSequence(UInt64(modseq))
                 for (uid, stored, old, new) in pending {
                     var newStored = new
@@ -405,6 +445,55 @@ extension Account {
         return result
     }
 
+    /// The owner adding or removing system flags, the common STORE (\Seen, \Deleted,
+    /// \Flagged on a selection): one statement per range changes only the rows that
+    /// change, instead of reading and writing each message.
+    private func storeSystemFlags(_ uids: UIDSet, in mailbox: MailboxID, adding: Bool, _ change: SystemFlags) throws -> StoreResult {
+        let bits = Int64(change.rawValue)
+        let updates: [FlagUpdate] = try withDatabase {
+            try db.transaction {
+                let box = try mailboxLocked(id: mailbox)
+                let modseq = Int64(box.highestModSeq.rawValue) + 1
+                let update = try db.statement(adding
+                    ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1 RETURNING uid, flags, keywords"
+                    : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0 RETURNING uid, flags, keywords")
+                // Which rows had \Seen before is not returned: the unseen index counts them
+                // in the ranges before and after, at the cost of the unseen ones only.
+                let unseen = try db.statement(
+                    "SELECT count(*) FROM message INDEXED BY message_unseen WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 1 = 0")
+                func unseenCount() throws -> Int {
+                    guard change.contains(.seen) else { return 0 }
+                    var n = 0
+                    for range in uids.ranges {
+                        unseen.reset()
+                        unseen.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                        _ = try unseen.step()
+                        n += unseen.int(0)
+                    }
+                    return n
+                }
+                let unseenBefore = try unseenCount()
+                var updates: [FlagUpdate] = []
+                let newModSeq = ModSequence(UInt64(modseq))
+                for range in uids.ranges where !change.isEmpty {
+                    update.reset()
+                    update.bind(.int(bits), .int(modseq), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                    while try update.step() {
+                        updates.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: update.int64(0))),
+                                                  flags: Flags(system: update.int(1), stored: update.text(2)), modSeq: newModSeq))
+                    }
+                }
+                guard !updates.isEmpty else { return [] }
+                try db.statement("UPDATE mailbox SET highestmodseq = ?, unseen = unseen + ? WHERE id = ?")
+                    .bind(.int(modseq), .int(try unseenCount() - unseenBefore), .int(mailbox)).run()
+                updates.sort { $0.uid < $1.uid }
+                return updates
+            }
+        }
+        if !updates.isEmpty { hub.publish(.flags(updates), to: mailbox) }
+        return StoreResult(updated: updates, modified: UIDSet())
+    }
+
     // MARK: Expunge, copy, move
 
     /// Removes messages of `uids` (every message when nil) that carry \Deleted, or all of
@@ -421,7 +510,9 @@ extension Account {
     private func expungeLocked(_ uids: UIDSet?, in mailbox: MailboxID, onlyDeleted: Bool) throws -> [UID] {
         let box = try mailboxLocked(id: mailbox)
         let ranges = uids?.ranges ?? [1...UInt32.max]
-        let select = try db.statement("SELECT uid, flags, size, blob FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ?")
+        let select = try db.statement(onlyDeleted
+            ? "SELECT uid, flags, size, blob FROM message INDEXED BY message_deleted WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 8 != 0"
+            : "SELECT uid, flags, size, blob FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ?")
         var victims: [(uid: Int64, seen: Bool, size: Int64, blob: Int64)] = []
         for range in ranges {
             select.reset()
@@ -539,6 +630,7 @@ extension Account {
                             .int(modseq), .int(row.date), .int(now), .int(row.size)).run()
             addRef.reset()
             try addRef.bind(.int(row.blob)).run()
+            if row.keywords != nil { try noteKeywordsLocked(Flags(system: 0, stored: row.keywords), in: destination) }
             if !SystemFlags(rawValue: row.flags).contains(.seen) { unseen += 1 }
             size += row.size
             sourceUIDs.append(UID(UInt32(truncatingIfNeeded: row.uid)))

@@ -29,6 +29,9 @@ public final class Account: @unchecked Sendable {
     /// The quota, read and written only with `lock` held.
     var quotaLocked: Int64?
     private var lastDataVersion: Int64 = 0
+    /// The UIDs of large mailboxes as last read, so that selecting one again reads only
+    /// what arrived since; used with `lock` held.
+    var uidCache = UIDCache()
 
     static let schema: [String] = [
         // Version 1.
@@ -126,6 +129,24 @@ public final class Account: @unchecked Sendable {
             value BLOB NOT NULL,
             PRIMARY KEY(mailbox, reader, name)
         ) WITHOUT ROWID;
+        """,
+        // Version 4: what SELECT and SEARCH need without reading every message row: the
+        // unseen and the \Deleted messages (partial indexes, so a query must name the
+        // condition exactly as written here), and the keywords each mailbox has used.
+        """
+        CREATE INDEX message_unseen ON message(mailbox, uid) WHERE flags & 1 = 0;
+        CREATE INDEX message_deleted ON message(mailbox, uid) WHERE flags & 8 != 0;
+        CREATE TABLE keyword(
+            mailbox INTEGER NOT NULL,
+            name TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY(mailbox, name)
+        ) WITHOUT ROWID;
+        WITH RECURSIVE split(mailbox, word, rest) AS (
+            SELECT mailbox, '', keywords || ' ' FROM (SELECT DISTINCT mailbox, keywords FROM message WHERE keywords IS NOT NULL)
+            UNION ALL
+            SELECT mailbox, substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1) FROM split WHERE rest != ''
+        )
+        INSERT OR IGNORE INTO keyword(mailbox, name) SELECT mailbox, word FROM split WHERE word != '';
         """,
     ]
 

@@ -137,6 +137,21 @@ final class SegmentFiles {
             done += n
         }
     }
+
+    /// Fills `destination` with the bytes from `offset`.
+    func read(segment: Int64, offset: Int64, into destination: UnsafeMutableRawBufferPointer) throws {
+        let fd = try reader(segment)
+        var done = 0
+        while done < destination.count {
+            let n = pread(fd, destination.baseAddress! + done, destination.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("cannot read \(path(segment)): \(errnoText())")
+            }
+            if n == 0 { throw StoreError.corrupted("segment \(segment) ends before offset \(offset + Int64(done)) (message bytes missing)") }
+            done += n
+        }
+    }
 }
 
 enum FileSystem {
