@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "LMTPDTests", dependencies: ["LMTPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "IMAPDTests", dependencies: ["IMAPD", "Store", "TestSupport", "roost"]),
-        .testTarget(name: "POPDTests", dependencies: ["POPD", "Store", "TestSupport", "roost"]),
+        .testTarget(name: "POPDTests", dependencies: ["POPD", "Store", "TestSupport", "roost", .product(name: "NIOCore", package: "swift-nio")]),
         // Real clients and Postfix against a real server; scripts/test installs them.
         .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport", "roost"]),
         .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store", "TestSupport"]),

@@ -1,3 +1,4 @@
+import NIOCore
 import Foundation
 import Store
 
@@ -74,37 +75,57 @@ struct ByteStuffer {
 
     init(topLines: Int?) { bodyLinesLeft = topLines }
 
-    mutating func transform(_ chunk: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk.count + 16)
-        for byte in chunk {
-            if lineStart {
-                if inBody, let left = bodyLinesLeft, left <= 0 {
-                    done = true
-                    break
+    /// Appends `chunk` in the multi-line form to `out`.
+    mutating func transform(_ chunk: [UInt8], into out: inout ByteBuffer) {
+        // The state lives in locals for the loop, which is most of a RETR's work.
+        var lineStart = self.lineStart, lineEmpty = self.lineEmpty, inBody = self.inBody
+        var left = bodyLinesLeft ?? Int.max
+        var last = lastByte
+        var stopped = false
+        // At most one added "." a line: twice the input is always enough room.
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: chunk.count * 2) { target in
+            chunk.withUnsafeBufferPointer { source in
+                var n = 0
+                for byte in source {
+                    if lineStart {
+                        if inBody && left <= 0 {
+                            stopped = true
+                            break
+                        }
+                        if byte == UInt8(ascii: ".") {
+                            target[n] = byte
+                            n += 1
+                        }
+                        lineStart = false
+                        lineEmpty = true
+                    }
+                    target[n] = byte == 0 ? 0x80 : byte
+                    n += 1
+                    if byte == 10 {
+                        if !inBody && lineEmpty {
+                            inBody = true
+                        } else if inBody {
+                            left -= 1
+                        }
+                        lineStart = true
+                    } else if byte != 13 {
+                        lineEmpty = false
+                    }
+                    last = byte
                 }
-                if byte == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
-                lineStart = false
-                lineEmpty = true
+                return n
             }
-            out.append(byte == 0 ? 0x80 : byte)
-            if byte == 10 {
-                if !inBody && lineEmpty {
-                    inBody = true
-                } else if inBody, let left = bodyLinesLeft {
-                    bodyLinesLeft = left - 1
-                }
-                lineStart = true
-            } else if byte != 13 {
-                lineEmpty = false
-            }
-            lastByte = byte
         }
-        return out
+        self.lineStart = lineStart
+        self.lineEmpty = lineEmpty
+        self.inBody = inBody
+        if bodyLinesLeft != nil { bodyLinesLeft = left }
+        lastByte = last
+        if stopped { done = true }
     }
 
     /// What ends the multi-line response: a line end if the message lacked one, then ".".
-    func finish() -> [UInt8] {
-        (lastByte == 10 ? [] : [13, 10]) + Array(".\r\n".utf8)
+    func finish(into out: inout ByteBuffer) {
+        out.writeString(lastByte == 10 ? ".\r\n" : "\r\n.\r\n")
     }
 }

@@ -129,8 +129,8 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
                 guard let maildrop else { continue }
                 busy = true
                 stuffer = ByteStuffer(topLines: topLines)
-                write(topLines == nil ? "+OK \(message.size) octets\r\n" : "+OK\r\n", context: context)
-                sendChunk(of: message, from: 0, maildrop: maildrop, context: context)
+                sendChunk(of: message, from: 0, maildrop: maildrop,
+                          status: topLines == nil ? "+OK \(message.size) octets\r\n" : "+OK\r\n", context: context)
             case .commit(_, let deleted, let retrieved):
                 guard let maildrop else { continue }
                 let service = environment.service
@@ -142,21 +142,31 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// Reads the next chunk on the pool, sends it, and waits for the write before the next
-    /// one: a slow client never makes the server hold a whole message.
-    private func sendChunk(of message: POP3Session.Message, from offset: Int, maildrop: POP3Session.Maildrop, context: ChannelHandlerContext) {
+    /// Reads and stuffs the next chunk on the pool (after the status line, for the first),
+    /// sends it, and waits for the write before the next one: a slow client never makes
+    /// the server hold a whole message.
+    private func sendChunk(of message: POP3Session.Message, from offset: Int, maildrop: POP3Session.Maildrop,
+                           status: String = "", context: ChannelHandlerContext) {
         let end = min(offset + POP3Handler.chunkSize, message.size)
         let service = environment.service
-        runBlocking(context: context, { try service.read(maildrop, blob: message.blob, range: offset..<end) }) { handler, context, result in
-            guard case .success(let bytes) = result else {
+        let allocator = context.channel.allocator
+        let stuffer = self.stuffer
+        runBlocking(context: context, { () -> (ByteBuffer, ByteStuffer) in
+            var stuffer = stuffer
+            let bytes = try service.read(maildrop, blob: message.blob, range: offset..<end)
+            var out = allocator.buffer(capacity: status.utf8.count + bytes.count + bytes.count / 8 + 8)
+            out.writeString(status)
+            stuffer.transform(bytes, into: &out)
+            if stuffer.done || end >= message.size { stuffer.finish(into: &out) }
+            return (out, stuffer)
+        }) { handler, context, result in
+            guard case .success(let (out, stuffer)) = result else {
                 // Mid-response there is no way to report an error: end the connection.
                 context.close(promise: nil)
                 return
             }
-            var out = context.channel.allocator.buffer(capacity: bytes.count + 64)
-            out.writeBytes(handler.stuffer.transform(bytes))
-            if handler.stuffer.done || end >= message.size {
-                out.writeBytes(handler.stuffer.finish())
+            handler.stuffer = stuffer
+            if stuffer.done || end >= message.size {
                 context.writeAndFlush(handler.wrapOutboundOut(out), promise: nil)
                 handler.perform(handler.session.handle(.sent), context: context)
                 handler.resume(context: context)

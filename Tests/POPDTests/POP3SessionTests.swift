@@ -1,3 +1,4 @@
+import NIOCore
 import Store
 import Testing
 @testable import POPD
@@ -63,14 +64,15 @@ import Testing
 @Suite struct ByteStufferTests {
     func run(_ text: String, top: Int? = nil, chunk: Int = 3) -> String {
         var s = ByteStuffer(topLines: top)
-        var out: [UInt8] = []
+        var out = ByteBuffer()
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count && !s.done {
-            out += s.transform(Array(bytes[i..<min(i + chunk, bytes.count)]))
+            s.transform(Array(bytes[i..<min(i + chunk, bytes.count)]), into: &out)
             i += chunk
         }
-        return String(decoding: out + s.finish(), as: UTF8.self)
+        s.finish(into: &out)
+        return String(buffer: out)
     }
 
     @Test func stuffsDotsAcrossChunks() {
