@@ -256,6 +256,47 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(Set(uids).count == 200)
         #expect(try account.check().isClean)
     }
+
+    /// Commits write their bytes outside the index's lock; compaction sealing and rewriting
+    /// segments meanwhile must neither lose nor misplace them.
+    @Test func compactionBesideAppendsLosesNothing() async throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let account = f.alice
+        account.segmentLimit = 16 << 10  // many segments, so compaction has work
+        let appending = Countdown(4)
+        let appended = try await withThrowingTaskGroup(of: [(UID, [UInt8])].self) { group in
+            for t in 0..<4 {
+                group.addTask {
+                    var kept: [(UID, [UInt8])] = []
+                    for i in 0..<40 {
+                        let bytes = message(t * 1000 + i, size: 2000)
+                        let uid = try account.append([NewMessage(bytes: bytes)], to: inbox.id).uids[0]
+                        if i % 3 == 0 {
+                            _ = try account.store(UIDSet([uid]), in: inbox.id, .add, Flags(system: [.deleted]))
+                            try account.expunge(UIDSet([uid]), in: inbox.id)
+                        } else {
+                            kept.append((uid, bytes))
+                        }
+                    }
+                    appending.done()
+                    return kept
+                }
+            }
+            group.addTask {
+                while !appending.finished { _ = try account.compact() }
+                return []
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        var stored: [UID: Int64] = [:]
+        try account.messages(in: inbox.id, uids: UIDSet(ranges: [1...UInt32.max])) { r, _ in stored[r.uid] = r.blob }
+        #expect(stored.count == appended.count)
+        for (uid, bytes) in appended {
+            #expect(try account.bytes(blob: try #require(stored[uid])) == bytes, "UID \(uid) keeps its bytes")
+        }
+        #expect(try account.check().isClean)
+    }
 }
 
 /// Random sequences of append, copy, move, store and expunge, checked after every step
@@ -338,4 +379,13 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(try a.compact().bytesAfter == (try a.space()).segmentBytes)
         #expect(try a.check().isClean)
     }
+}
+
+/// Counts down to zero as tasks finish, for a task that runs until they all have.
+final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+    init(_ count: Int) { left = count }
+    func done() { lock.withLock { left -= 1 } }
+    var finished: Bool { lock.withLock { left <= 0 } }
 }

@@ -173,11 +173,14 @@ extension Account {
     /// bytes, then brings the full-text index level with what is left. Safe against a crash at any point: the old segments are retired only in the
     /// same commit that points the index at the new copies, and recovery finishes either way.
     public func compact() throws -> CompactionReport {
-        let compacting = CompactionLock(root: root)
-        try compacting.lock()
+        try FileLock.compaction(root).holding { try compactLocked() }
+    }
+
+    private func compactLocked() throws -> CompactionReport {
         var report = CompactionReport()
         // 1. Seal: new appends go to a fresh segment, so the ones being rewritten stay still.
-        let victims: [(id: Int64, length: Int64, live: Int64)] = try withDatabase {
+        // A commit under way finishes first: its bytes are then in a committed length.
+        let victims: [(id: Int64, length: Int64, live: Int64)] = try FileLock.append(root).holding { try withDatabase {
             try db.transaction {
                 let s = try db.statement("""
                     SELECT g.id, g.length, (SELECT coalesce(sum(b.length), 0) FROM blob b WHERE b.segment = g.id)
@@ -192,7 +195,7 @@ extension Account {
                 }
                 return wasted
             }
-        }
+        } }
         guard !victims.isEmpty else {
             report.bytesAfter = report.bytesBefore
             report.indexedBodies = fullText.catchUp(self)

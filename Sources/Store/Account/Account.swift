@@ -177,28 +177,36 @@ public final class Account: @unchecked Sendable {
     }
 
     func recover() throws {
-        try withDatabase {
-            let compacting = CompactionLock(root: root)
-            let mayRemoveBuilding = compacting.tryLock()
-            try db.transaction {
-                let s = try db.statement("SELECT id, length, state FROM segment")
-                var known: [Int64: (length: Int64, state: Int)] = [:]
-                while try s.step() { known[s.int64(0)] = (s.int64(1), s.int(2)) }
-                for (segment, info) in known {
-                    switch info.state {
-                    case 0:
-                        if let size = segments.size(of: segment), size > info.length {
-                            try segments.truncate(segment: segment, to: info.length)
+        // A commit under way in another process may have bytes past a committed length.
+        try FileLock.append(root).holding { try recoverSegments() }
+    }
+
+    private func recoverSegments() throws {
+        // Segments a live compaction is writing stay, unless no compaction holds its lock.
+        let compacting = FileLock.compaction(root)
+        let mayRemoveBuilding = compacting.tryLock()
+        try withExtendedLifetime(compacting) {
+            try withDatabase {
+                try db.transaction {
+                    let s = try db.statement("SELECT id, length, state FROM segment")
+                    var known: [Int64: (length: Int64, state: Int)] = [:]
+                    while try s.step() { known[s.int64(0)] = (s.int64(1), s.int(2)) }
+                    for (segment, info) in known {
+                        switch info.state {
+                        case 0:
+                            if let size = segments.size(of: segment), size > info.length {
+                                try segments.truncate(segment: segment, to: info.length)
+                            }
+                        case 1 where mayRemoveBuilding, 2:
+                            try segments.remove(segment: segment)
+                            try db.statement("DELETE FROM segment WHERE id = ?").bind(.int(segment)).run()
+                        default:
+                            break
                         }
-                    case 1 where mayRemoveBuilding, 2:
-                        try segments.remove(segment: segment)
-                        try db.statement("DELETE FROM segment WHERE id = ?").bind(.int(segment)).run()
-                    default:
-                        break
                     }
-                }
-                for segment in try segments.existing() where known[segment] == nil {
-                    try segments.remove(segment: segment)
+                    for segment in try segments.existing() where known[segment] == nil {
+                        try segments.remove(segment: segment)
+                    }
                 }
             }
         }
@@ -270,22 +278,41 @@ enum Migrations {
     }
 }
 
-/// An exclusive advisory lock held by `roost compact` on an account, so that recovery
-/// in another process never removes the segment a live compaction is writing.
-/// Closing the descriptor (when the value goes away) releases the lock.
-final class CompactionLock {
+/// An exclusive advisory lock on a file of an account, between processes and between
+/// threads of one (each value opens its own descriptor). Closing the descriptor, when
+/// the value goes away, releases it.
+/// - `compact.lock`, held by `roost compact`: recovery elsewhere never removes the
+///   segment a live compaction is writing.
+/// - `append.lock`, held while new bytes are written past a segment's committed length
+///   and until that length is committed: recovery never cuts them as a torn tail, and
+///   compaction never seals the segment under them.
+final class FileLock {
     let path: String
     private let fd: Int32
 
-    init(root: String) {
-        path = root + "/compact.lock"
+    init(path: String) {
+        self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     }
 
+    static func compaction(_ root: String) -> FileLock { FileLock(path: root + "/compact.lock") }
+    static func append(_ root: String) -> FileLock { FileLock(path: root + "/append.lock") }
+
     deinit { if fd >= 0 { close(fd) } }
+
+    /// Runs `body` holding the lock (the value is kept alive until then, so the
+    /// descriptor cannot close early).
+    func holding<T>(_ body: () throws -> T) throws -> T {
+        try lock()
+        defer { flock(fd, LOCK_UN) }
+        return try withExtendedLifetime(self) { try body() }
+    }
 
     func tryLock() -> Bool { fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 }
     func lock() throws {
-        guard fd >= 0, flock(fd, LOCK_EX) == 0 else { throw StoreError.io("cannot lock \(path): \(errnoText())") }
+        guard fd >= 0 else { throw StoreError.io("cannot open \(path)") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.io("cannot lock \(path): \(errnoText())") }
+        }
     }
 }

@@ -47,43 +47,44 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     /// Writes every request's bytes, syncs them, then inserts each request's rows under its
-    /// own savepoint so one failing request (mailbox gone, over quota) fails alone.
+    /// own savepoint so one failing request (mailbox gone, over quota) fails alone. The
+    /// account stays open to other work while the bytes go to disk: the append lock, not
+    /// the index's write lock, keeps other writers of the segment away until its new
+    /// length is committed.
     private func commit(_ batch: [Request]) {
         do {
-            try account.withDatabase {
-                let db = account.db
-                try db.execute("BEGIN IMMEDIATE")
-                do {
-                    let (segment, start) = try account.currentSegmentLocked(adding: batch.reduce(0) { $0 + $1.messages.reduce(0) { $0 + $1.message.bytes.count } })
-                    var offset = start
-                    var locations: [[(segment: Int64, offset: Int64)]] = []
-                    for request in batch {
-                        var l: [(segment: Int64, offset: Int64)] = []
-                        for m in request.messages {
-                            l.append((segment, offset))
-                            offset += Int64(m.message.bytes.count)
+            try FileLock.append(account.root).holding {
+                let size = batch.reduce(0) { $0 + $1.messages.reduce(0) { $0 + $1.message.bytes.count } }
+                let (segment, start) = try account.withDatabase { try account.db.transaction { try account.currentSegmentLocked(adding: size) } }
+                var offset = start
+                var locations: [[(segment: Int64, offset: Int64)]] = []
+                for request in batch {
+                    var l: [(segment: Int64, offset: Int64)] = []
+                    for m in request.messages {
+                        l.append((segment, offset))
+                        offset += Int64(m.message.bytes.count)
+                    }
+                    locations.append(l)
+                }
+                try withPieces(batch.flatMap { $0.messages.map(\.message.bytes) }) { pieces in
+                    try account.segments.write(segment: segment, at: start, pieces: pieces)
+                }
+                try account.withDatabase {
+                    let db = account.db
+                    try db.transaction {
+                        for (request, l) in zip(batch, locations) {
+                            try db.execute("SAVEPOINT one")
+                            do {
+                                request.result = .success(try account.insertLocked(request.messages, locations: l, into: request.mailbox))
+                                try db.execute("RELEASE one")
+                            } catch {
+                                try db.execute("ROLLBACK TO one")
+                                try db.execute("RELEASE one")
+                                request.result = .failure(error)
+                            }
                         }
-                        locations.append(l)
+                        try db.statement("UPDATE segment SET length = ? WHERE id = ?").bind(.int(offset), .int(segment)).run()
                     }
-                    try withPieces(batch.flatMap { $0.messages.map(\.message.bytes) }) { pieces in
-                        try account.segments.write(segment: segment, at: start, pieces: pieces)
-                    }
-                    for (request, l) in zip(batch, locations) {
-                        try db.execute("SAVEPOINT one")
-                        do {
-                            request.result = .success(try account.insertLocked(request.messages, locations: l, into: request.mailbox))
-                            try db.execute("RELEASE one")
-                        } catch {
-                            try db.execute("ROLLBACK TO one")
-                            try db.execute("RELEASE one")
-                            request.result = .failure(error)
-                        }
-                    }
-                    try db.statement("UPDATE segment SET length = ? WHERE id = ?").bind(.int(offset), .int(segment)).run()
-                    try db.execute("COMMIT")
-                } catch {
-                    try? db.execute("ROLLBACK")
-                    throw error
                 }
             }
         } catch {
