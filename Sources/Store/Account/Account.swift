@@ -132,10 +132,12 @@ public final class Account: @unchecked Sendable {
         """,
         // Version 4: what SELECT and SEARCH need without reading every message row: the
         // unseen and the \Deleted messages (partial indexes, so a query must name the
-        // condition exactly as written here), and the keywords each mailbox has used.
+        // condition exactly as written here; flags is in them because the SQLite of
+        // Debian 12 still tests the condition on each row), and the keywords each
+        // mailbox has used.
         """
-        CREATE INDEX message_unseen ON message(mailbox, uid) WHERE flags & 1 = 0;
-        CREATE INDEX message_deleted ON message(mailbox, uid) WHERE flags & 8 != 0;
+        CREATE INDEX message_unseen ON message(mailbox, uid, flags) WHERE flags & 1 = 0;
+        CREATE INDEX message_deleted ON message(mailbox, uid, flags) WHERE flags & 8 != 0;
         CREATE TABLE keyword(
             mailbox INTEGER NOT NULL,
             name TEXT NOT NULL COLLATE NOCASE,

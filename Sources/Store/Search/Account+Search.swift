@@ -6,6 +6,7 @@ extension Account {
     /// messages the full-text index cannot rule out. For a `reader` who is not the owner,
     /// \Seen is theirs.
     public func search(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet, reader: String? = nil) throws -> [UID] {
+        if reader == nil, let indexed = try indexedSearch(query, in: mailbox, among: candidates) { return indexed }
         var query = query
         query.foldTexts()
         var matches: [UID] = []
@@ -29,6 +30,32 @@ extension Account {
             if subject.matches(query) { matches.append(record.uid) }
         }
         return matches
+    }
+
+    /// UNSEEN and DELETED, the searches clients repeat most, answered from the partial
+    /// indexes without reading a message row; nil for any other query.
+    private func indexedSearch(_ query: SearchQuery, in mailbox: MailboxID, among candidates: UIDSet) throws -> [UID]? {
+        let sql: String
+        switch query {
+        case .and(let qs) where qs.count == 1:
+            return try indexedSearch(qs[0], in: mailbox, among: candidates)
+        case .lacksFlags(let f) where f == .seen:
+            sql = "SELECT uid FROM message INDEXED BY message_unseen WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 1 = 0 ORDER BY uid"
+        case .hasFlags(let f) where f == .deleted:
+            sql = "SELECT uid FROM message INDEXED BY message_deleted WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 8 != 0 ORDER BY uid"
+        default:
+            return nil
+        }
+        return try withDatabase {
+            let s = try db.statement(sql)
+            var result: [UID] = []
+            for range in candidates.ranges {
+                s.reset()
+                s.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
+                while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+            }
+            return result
+        }
     }
 
     /// What the full-text index says about the query's text keys for the bodies of
