@@ -119,6 +119,26 @@ import TestSupport
         #expect(try c.send("SEARCH $ UID 3:*").untagged == ["* SEARCH 3 4"])
     }
 
+    /// UNSEEN and DELETED are answered from the store's indexes of those messages: they
+    /// must follow every change, by sequence number and by UID, after expunges too.
+    @Test func unseenAndDeletedFollowEveryChange() throws {
+        let (_, c) = try mailbox(8)
+        try c.send("STORE 2:3,6 +FLAGS.SILENT (\\Seen)")
+        try c.send("STORE 3:5 +FLAGS.SILENT (\\Deleted \\Flagged)")
+        #expect(try c.send("SEARCH UNSEEN").untagged == ["* SEARCH 1 4 5 7 8"])
+        #expect(try c.send("SEARCH DELETED").untagged == ["* SEARCH 3 4 5"])
+        try c.send("STORE 4 -FLAGS.SILENT (\\Deleted)")
+        try c.send("STORE 1 FLAGS.SILENT (\\Seen \\Deleted)")
+        #expect(try c.send("SEARCH DELETED").untagged == ["* SEARCH 1 3 5"])
+        #expect(try c.send("SEARCH UNSEEN").untagged == ["* SEARCH 4 5 7 8"])
+        #expect(try c.send("STATUS INBOX (UNSEEN)").untagged == ["* STATUS INBOX (UNSEEN 4)"])
+        #expect(try c.send("EXPUNGE").untagged == ["* 5 EXPUNGE", "* 3 EXPUNGE", "* 1 EXPUNGE"])
+        #expect(try c.send("UID SEARCH UNSEEN").untagged == ["* SEARCH 4 7 8"])
+        #expect(try c.send("SEARCH UNSEEN").untagged == ["* SEARCH 2 4 5"])
+        #expect(try c.send("SEARCH DELETED").untagged == ["* SEARCH"])
+        #expect(try c.send("UID SEARCH UID 5:8 UNSEEN").untagged == ["* SEARCH 7 8"])
+    }
+
     @Test func rev2SearchAnswersWithESearch() throws {
         let (_, c) = try mailbox(3)
         try c.send("UNSELECT")
