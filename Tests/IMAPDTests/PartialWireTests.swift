@@ -4,7 +4,7 @@ import TestSupport
 /// The tag of a reply, for the ESEARCH (TAG "...") it must carry.
 private func tag(_ r: IMAPClient.Reply) -> String { String(r.tagged.split(separator: " ")[0]) }
 
-/// PARTIAL (RFC 9394) on the wire: paged SEARCH and SORT results.
+/// PARTIAL (RFC 9394) on the wire: paged SEARCH and SORT results, paged UID FETCH.
 @Suite struct PartialWireTests {
     /// Thirteen messages whose UIDs are not their sequence numbers (UIDs 2 and 5 were
     /// expunged), the smaller the higher the UID; UID 14 is \Deleted, 3 and 13 are $Junk:
@@ -111,6 +111,48 @@ private func tag(_ r: IMAPClient.Reply) -> String { String(r.tagged.split(separa
         #expect(try c.send("UID SEARCH $").untagged == ["* SEARCH 13 15"])
     }
 
+    /// RFC 9394 §3.3: the PARTIAL FETCH modifier answers for that range of the messages
+    /// the set names, in mailbox order; only those get \Seen.
+    @Test func fetchPages() throws {
+        let (_, c) = try mailbox()
+        var r = try c.send("UID FETCH 4:14 (UID FLAGS) (PARTIAL -1:-3)")
+        #expect(r.untagged == [
+            "* 10 FETCH (UID 12 FLAGS (\\Recent))",
+            "* 11 FETCH (UID 13 FLAGS (\\Recent $Junk))",
+            "* 12 FETCH (UID 14 FLAGS (\\Deleted \\Recent))",
+        ])
+        #expect(r.completion == "OK UID FETCH completed")
+        #expect(try c.send("UID FETCH 1:* (UID) (PARTIAL 1:2)").untagged == ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)"])
+        #expect(try c.send("UID FETCH 1:* (UID) (partial 12:20)").untagged == ["* 12 FETCH (UID 14)", "* 13 FETCH (UID 15)"])
+        r = try c.send("UID FETCH 1:* (UID) (PARTIAL 20:30)")
+        #expect(r.untagged == [])
+        #expect(r.completion == "OK UID FETCH completed")
+        #expect(try c.send("FETCH 2:* (UID) (PARTIAL -1:-1)").untagged == ["* 13 FETCH (UID 15)"])
+        #expect(try c.send("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)]) (PARTIAL 2:2)").untagged
+            == ["* 2 FETCH (UID 3 BODY[HEADER.FIELDS (SUBJECT)] {22}\r\nSubject: message 3\r\n\r\n)"])
+        try c.send("UID FETCH 1:* (BODY[TEXT]) (PARTIAL 1:1)")
+        #expect(try c.send("UID SEARCH SEEN").untagged == ["* SEARCH 1"])
+    }
+
+    /// RFC 9394 §3.4: with CHANGEDSINCE the range is of the messages changed since, and the
+    /// two modifiers come in either order.
+    @Test func fetchPagesChangedSince() throws {
+        let (_, c) = try mailbox()
+        let status = try c.send("STATUS INBOX (HIGHESTMODSEQ)").untagged[0]
+        let since = UInt64(status.split(separator: " ").last!.dropLast())!
+        for uid in [3, 7, 9, 11] { try c.send("UID STORE \(uid) +FLAGS.SILENT (\\Flagged)") }
+        var r = try c.send("UID FETCH 1:* (FLAGS) (CHANGEDSINCE \(since) PARTIAL -1:-2)")
+        #expect(r.untagged.count == 2)
+        #expect(r.untagged[0].hasPrefix("* 7 FETCH (UID 9 FLAGS (\\Flagged \\Recent) MODSEQ ("))
+        #expect(r.untagged[1].hasPrefix("* 9 FETCH (UID 11 FLAGS (\\Flagged \\Recent) MODSEQ ("))
+        r = try c.send("UID FETCH 1:* (FLAGS) (PARTIAL 1:1 CHANGEDSINCE \(since))")
+        #expect(r.untagged.count == 1)
+        #expect(r.untagged[0].hasPrefix("* 2 FETCH (UID 3 FLAGS (\\Flagged \\Recent $Junk) MODSEQ ("))
+        r = try c.send("UID FETCH 8:* (FLAGS) (PARTIAL 3:10 CHANGEDSINCE \(since))")
+        #expect(r.untagged == [])
+        #expect(r.isOK)
+    }
+
     /// RFC 9394 §3.1 and §4: one PARTIAL or one ALL; ranges of nz-numbers, both from the
     /// same end, no `*`; anything else is a tagged BAD and the session goes on.
     @Test func refusedRanges() throws {
@@ -128,6 +170,10 @@ private func tag(_ r: IMAPClient.Reply) -> String { String(r.tagged.split(separa
             "UID SEARCH RETURN (PARTIAL 1:4294967296) UNDELETED",
             "SORT RETURN (PARTIAL 1:5 ALL) (SIZE) UTF-8 ALL",
             "SORT RETURN (PARTIAL -0:-5) (SIZE) UTF-8 ALL",
+            "UID FETCH 1:* (FLAGS) (PARTIAL 1:2 PARTIAL 3:4)",
+            "UID FETCH 1:* (FLAGS) (PARTIAL)",
+            "UID FETCH 1:* (FLAGS) (PARTIAL -5:0)",
+            "UID FETCH 1:* (FLAGS) (PARTIAL 4294967296:1)",
         ] {
             let r = try c.send(command)
             #expect(r.status == "BAD", "\(command)")
