@@ -56,7 +56,7 @@ import Testing
         ("a SORT (DATE  SIZE) UTF-8 ALL", "Expected a sort key"),
         ("a SORT (DATE) (UTF-8) ALL", "Expected a charset"),
         ("a SORT (DATE) UTF-8 FROBNICATE", "Unknown search key FROBNICATE"),
-        ("a SORT RETURN (PARTIAL 1:10) (DATE) UTF-8 ALL", "Unknown SEARCH return option PARTIAL"),
+        ("a SORT RETURN (UPDATE) (DATE) UTF-8 ALL", "Unknown SEARCH return option UPDATE"),
         ("a SORT (DATE) UTF-8 ALL)", "Unexpected characters after the command"),
         ("a THREAD", "Missing arguments"),
         ("a THREAD REFERENCES", "Missing arguments"),

@@ -139,6 +139,24 @@ import TestSupport
         #expect(try c.send("UID SEARCH UID 5:8 UNSEEN").untagged == ["* SEARCH 7 8"])
     }
 
+    /// RFC 5182 §2.4 and RFC 4731 §3.2: SAVE keeps, and MODSEQ describes, what the answer
+    /// stands for: MIN or MAX alone those messages, with COUNT every match.
+    @Test func savedResultsAndModSeqFollowTheAnswer() throws {
+        let (_, c) = try mailbox(4)
+        try c.send("STORE 4 +FLAGS (\\Flagged)")
+        func modSeq(_ n: Int) throws -> String {
+            String(try c.send("FETCH \(n) (MODSEQ)").untagged[0].split(separator: "(").last!.split(separator: ")").first!)
+        }
+        let first = try modSeq(1), last = try modSeq(4)
+        #expect(first != last)
+        var r = try c.send("SEARCH RETURN (MIN SAVE) MODSEQ 1")
+        #expect(r.untagged == ["* ESEARCH (TAG \"\(r.tagged.split(separator: " ")[0])\") MIN 1 MODSEQ \(first)"])
+        #expect(try c.send("SEARCH $").untagged == ["* SEARCH 1"])
+        r = try c.send("SEARCH RETURN (MIN COUNT SAVE) MODSEQ 1")
+        #expect(r.untagged == ["* ESEARCH (TAG \"\(r.tagged.split(separator: " ")[0])\") MIN 1 COUNT 4 MODSEQ \(last)"])
+        #expect(try c.send("SEARCH $").untagged == ["* SEARCH 1 2 3 4"])
+    }
+
     @Test func rev2SearchAnswersWithESearch() throws {
         let (_, c) = try mailbox(3)
         try c.send("UNSELECT")

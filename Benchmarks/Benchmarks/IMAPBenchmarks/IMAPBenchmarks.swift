@@ -80,6 +80,22 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // PARTIAL (RFC 9394): the last page of a search and of a fetch that name every message,
+    // beside the whole answers above.
+    for (name, command) in [
+        ("UID SEARCH RETURN (PARTIAL -1:-100) UNSEEN in 100k messages", "13 UID SEARCH RETURN (PARTIAL -1:-100) UNSEEN"),
+        ("SEARCH RETURN (PARTIAL -1:-100 COUNT) ALL in 100k messages", "14 SEARCH RETURN (PARTIAL -1:-100 COUNT) ALL"),
+        ("UID FETCH 1:* (FLAGS) (PARTIAL -1:-50) of 100k messages", "15 UID FETCH 1:* (FLAGS) (PARTIAL -1:-50)"),
+    ] {
+        Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
+            var s = try session(large)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(s.run(command).readableBytes)
+            }
+        }
+    }
+
     // SORT and THREAD on 100k messages in threads of ten (subjects with "Re:", References).
     let threaded = LargeMailbox.threaded
     for (name, command) in [

@@ -1,7 +1,7 @@
 import Store
 
 /// FETCH and UID FETCH (RFC 9051 §6.4.5; BINARY of RFC 3516, CHANGEDSINCE and VANISHED of
-/// RFC 7162).
+/// RFC 7162, PARTIAL of RFC 9394).
 /// Answers go out in parts of about a megabyte: a batch of messages, or a piece of a large
 /// body, per step, so neither a big mailbox nor a big message is ever held whole.
 struct FetchCommand: CommandJob {
@@ -10,6 +10,8 @@ struct FetchCommand: CommandJob {
     let changedSince: UInt64?
     /// Also report the UIDs of the set expunged since `changedSince` (RFC 7162 §3.2.6).
     let vanished: Bool
+    /// Answer only for this range of the messages that would be answered for (RFC 9394 §3.3).
+    let partial: PartialRange?
     let byUID: Bool
 
     var allowsExpunge: Bool { byUID }
@@ -42,11 +44,13 @@ struct FetchCommand: CommandJob {
         var sequenceNumber: Int
     }
 
-    init(set: SequenceSet, attributes: [FetchAttribute], changedSince: UInt64?, vanished: Bool = false, byUID: Bool) {
+    init(set: SequenceSet, attributes: [FetchAttribute], changedSince: UInt64?, vanished: Bool = false,
+         partial: PartialRange? = nil, byUID: Bool) {
         self.set = set
         self.attributes = attributes
         self.changedSince = changedSince
         self.vanished = vanished
+        self.partial = partial
         self.byUID = byUID
     }
 
@@ -90,7 +94,8 @@ struct FetchCommand: CommandJob {
                 let gone = try account.expunged(in: view.id, since: ModSequence(since), within: named)
                 if !gone.isEmpty { out.write(.vanished(gone, earlier: true)) }
             }
-            let indices = try view.indices(for: set, byUID: byUID, saved: session.savedSearch)
+            var indices = try view.indices(for: set, byUID: byUID, saved: session.savedSearch)
+            if let partial { indices = try page(partial, of: indices, in: view) }
             targets = indices
             // RFC 4314 §4: without the `s` right a FETCH does not set \Seen.
             if setsSeen && !view.readOnly && view.rights.contains(.seen) && !indices.isEmpty {
@@ -137,6 +142,18 @@ struct FetchCommand: CommandJob {
         if unknownEncoding { return .done(.no("Unknown content transfer encoding", .unknownCTE)) }
         if expunged { return .done(.no("Some of the requested messages no longer exist", .expungeIssued)) }
         return .done(.ok(byUID ? "UID FETCH completed" : "FETCH completed"))
+    }
+
+    /// The view positions among `indices` that `partial` covers, counted in mailbox order
+    /// (RFC 9394 §3.3); with CHANGEDSINCE, among those changed since (§3.4), which the
+    /// store finds before any message is read for the answer.
+    private func page(_ partial: PartialRange, of indices: [Int], in view: SelectedMailbox) throws -> [Int] {
+        var answered = indices
+        if let since = changedSince {
+            let changed = try view.account.search(.modSeqAtLeast(since + 1), in: view.id, among: view.uidSet(indices), reader: view.reader)
+            answered = view.indices(of: UIDSet(changed))
+        }
+        return Array(answered[partial.positions(in: answered.count)])
     }
 
     /// Writes the message's items from `first` on and closes its answer; false when a

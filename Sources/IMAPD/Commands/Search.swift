@@ -2,7 +2,7 @@ import Foundation
 import Store
 
 /// SEARCH and UID SEARCH (RFC 9051 §6.4.4), answered as SEARCH or, with RETURN options
-/// or IMAP4rev2, as ESEARCH (RFC 4731), saving results for `$` (RFC 5182).
+/// or IMAP4rev2, as ESEARCH (RFC 4731, PARTIAL of RFC 9394), saving results for `$` (RFC 5182).
 struct SearchCommand: CommandJob {
     let arguments: SearchArguments
     let byUID: Bool
@@ -20,40 +20,50 @@ struct SearchCommand: CommandJob {
         let found = try SearchMatches(arguments.key, charset: arguments.charset, view: view, session: &session)
         // RFC 9051 §6.4.4: in IMAP4rev2 a plain SEARCH is RETURN (ALL).
         guard let options = arguments.returning ?? (session.options.rev2 ? [] : nil) else {
-            out.write(.search(found.uids.map { view.number(of: $0, byUID: byUID) }, highestModSeq: found.highestModSeq))
+            out.write(.search(found.uids.map { view.number(of: $0, byUID: byUID) },
+                              highestModSeq: try found.highestModSeq(of: UIDSet(found.uids), view: view)))
             return .done(.ok(completed))
         }
-        ESearchAnswer(tag: tag, byUID: byUID, options: options, inSortOrder: false)
-            .write(found.uids, highestModSeq: found.highestModSeq, view: view, session: &session, &out)
+        try ESearchAnswer(tag: tag, byUID: byUID, options: options, partial: arguments.partial, inSortOrder: false)
+            .write(found.uids, of: found, view: view, session: &session, &out)
         return .done(.ok(completed))
     }
 }
 
 /// The answer to RETURN options: an ESEARCH response (RFC 4731 §3.1; for SORT RFC 5267
-/// §3.2, where MIN, MAX and ALL follow the sort order), and the result saved for `$`
-/// (RFC 5182).
+/// §3.2, where MIN, MAX, ALL and PARTIAL follow the sort order), and the result saved for
+/// `$` (RFC 5182).
 struct ESearchAnswer {
     let tag: String
     let byUID: Bool
     let options: SearchArguments.Return
+    let partial: PartialRange?
     /// Whether the matches come in sort order rather than in mailbox order.
     let inSortOrder: Bool
 
-    func write(_ matches: [UID], highestModSeq: UInt64?, view: SelectedMailbox, session: inout SessionContext, _ out: inout ResponseEncoder) {
+    /// Writes the answer for `matches`, the results of `found` in the order they are counted in.
+    func write(_ matches: [UID], of found: SearchMatches, view: SelectedMailbox, session: inout SessionContext,
+               _ out: inout ResponseEncoder) throws {
         var options = options
-        if options.isEmpty { options.insert(.all) }
+        if options.isEmpty && partial == nil { options.insert(.all) }
+        // Only the page is numbered and encoded, however many messages match.
+        let page = partial.map { matches[$0.positions(in: matches.count)] } ?? []
+        // RFC 5182 §2.4, RFC 9394 §3.2: an answer of only MIN, MAX and PARTIAL stands for
+        // those messages, any other for every match. SAVE keeps these, and MODSEQ is
+        // theirs (RFC 4731 §3.2).
+        let returned: UIDSet
+        if options.isDisjoint(with: [.all, .count]) && (partial != nil || !options.isDisjoint(with: [.min, .max])) {
+            var some = UIDSet(page)
+            if options.contains(.min), let first = matches.first { some.insert(first) }
+            if options.contains(.max), let last = matches.last { some.insert(last) }
+            returned = some
+        } else {
+            returned = UIDSet(matches)
+        }
         if options.contains(.save) {
-            // RFC 5182 §2.4: with MIN or MAX, only those are saved.
-            if options.contains(.min) || options.contains(.max) {
-                var saved = UIDSet()
-                if options.contains(.min), let first = matches.first { saved.insert(first) }
-                if options.contains(.max), let last = matches.last { saved.insert(last) }
-                session.savedSearch = saved
-            } else {
-                session.savedSearch = UIDSet(matches)
-            }
+            session.savedSearch = returned
             // SAVE alone answers nothing (RFC 5182 §2.1).
-            if options == [.save] { return }
+            if options == [.save] && partial == nil { return }
         }
         func number(_ uid: UID) -> UInt32 { view.number(of: uid, byUID: byUID) }
         var items: [ESearchItem] = []
@@ -62,8 +72,11 @@ struct ESearchAnswer {
         if options.contains(.all), !matches.isEmpty {
             items.append(inSortOrder ? .allInOrder(matches.map(number)) : .all(UIDSet(matches.map { UID(number($0)) })))
         }
+        if let partial {
+            items.append(inSortOrder ? .partialInOrder(partial, page.map(number)) : .partial(partial, UIDSet(page.map { UID(number($0)) })))
+        }
         if options.contains(.count) { items.append(.count(matches.count)) }
-        if let highestModSeq { items.append(.modSeq(highestModSeq)) }
+        if let highestModSeq = try found.highestModSeq(of: returned, view: view) { items.append(.modSeq(highestModSeq)) }
         out.write(.esearch(tag: tag, uid: byUID, items: items))
     }
 }
@@ -79,8 +92,8 @@ extension SelectedMailbox {
 /// SEARCH, SORT and THREAD start.
 struct SearchMatches {
     var uids: [UID]
-    /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of what it found.
-    var highestModSeq: UInt64?
+    /// Whether the program had MODSEQ, so that the answer reports a mod-sequence.
+    let usesModSeq: Bool
 
     init(_ key: SearchKey, charset: String?, view: SelectedMailbox, session: inout SessionContext) throws {
         if let charset, !Charset.isKnown(charset) {
@@ -88,16 +101,22 @@ struct SearchMatches {
         }
         var translator = SearchTranslator(view: view, saved: session.savedSearch, charset: charset)
         let query = try translator.query(key)
-        if translator.usesModSeq { session.options.condstore = true }
+        usesModSeq = translator.usesModSeq
+        if usesModSeq { session.options.condstore = true }
         let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
         uids = try view.account.search(query, in: view.id, among: candidates, reader: view.reader)
             .filter { view.sequenceNumber(of: $0) != nil }
-        guard translator.usesModSeq, !uids.isEmpty else { return }
+    }
+
+    /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of the
+    /// messages its answer returns; nil without MODSEQ or when it returns none.
+    func highestModSeq(of returned: UIDSet, view: SelectedMailbox) throws -> UInt64? {
+        guard usesModSeq, !returned.isEmpty else { return nil }
         var highest: UInt64 = 0
-        try view.account.messages(in: view.id, uids: UIDSet(uids), reader: view.reader) { record, _ in
+        try view.account.messages(in: view.id, uids: returned, reader: view.reader) { record, _ in
             highest = max(highest, record.modSeq.rawValue)
         }
-        highestModSeq = highest
+        return highest
     }
 }
 

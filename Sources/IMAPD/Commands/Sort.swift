@@ -1,7 +1,8 @@
 import Store
 
 /// SORT and UID SORT (RFC 5256 §3) with the SORT=DISPLAY keys (RFC 5957), answered as
-/// SORT or, with RETURN options, as ESEARCH (ESORT, RFC 5267 §3), saving for `$` (RFC 5182).
+/// SORT or, with RETURN options, as ESEARCH (ESORT, RFC 5267 §3; PARTIAL, RFC 9394), saving
+/// for `$` (RFC 5182).
 struct SortCommand: CommandJob {
     let arguments: SortArguments
     let byUID: Bool
@@ -17,10 +18,11 @@ struct SortCommand: CommandJob {
         let fields = try view.account.sortFields(in: view.id, uids: UIDSet(found.uids), parts: parts)
         let sorted = MessageSort.sorted(fields, by: arguments.criteria)
         if let options = arguments.returning {
-            ESearchAnswer(tag: tag, byUID: byUID, options: options, inSortOrder: true)
-                .write(sorted, highestModSeq: found.highestModSeq, view: view, session: &session, &out)
+            try ESearchAnswer(tag: tag, byUID: byUID, options: options, partial: arguments.partial, inSortOrder: true)
+                .write(sorted, of: found, view: view, session: &session, &out)
         } else {
-            out.write(.sort(sorted.map { view.number(of: $0, byUID: byUID) }, highestModSeq: found.highestModSeq))
+            out.write(.sort(sorted.map { view.number(of: $0, byUID: byUID) },
+                            highestModSeq: try found.highestModSeq(of: UIDSet(found.uids), view: view)))
         }
         return .done(.ok(byUID ? "UID SORT completed" : "SORT completed"))
     }

@@ -353,14 +353,17 @@ public struct StoreAction: Equatable, Sendable {
     }
 }
 
-/// FETCH modifiers (RFC 4466 §2.4; CHANGEDSINCE and VANISHED of RFC 7162).
+/// FETCH modifiers (RFC 4466 §2.4; CHANGEDSINCE and VANISHED of RFC 7162, PARTIAL of RFC 9394).
 public struct FetchModifiers: Equatable, Sendable {
     public var changedSince: UInt64?
     /// UID FETCH also reports the UIDs of the set expunged since CHANGEDSINCE (§3.2.6).
     public var vanished = false
-    public init(changedSince: UInt64? = nil, vanished: Bool = false) {
+    /// Only this range of the messages the FETCH would answer for (RFC 9394 §3.3).
+    public var partial: PartialRange?
+    public init(changedSince: UInt64? = nil, vanished: Bool = false, partial: PartialRange? = nil) {
         self.changedSince = changedSince
         self.vanished = vanished
+        self.partial = partial
     }
 }
 
@@ -443,7 +446,7 @@ public struct Section: Equatable, Sendable {
     }
 }
 
-/// SEARCH with its options (RFC 9051 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES).
+/// SEARCH with its options (RFC 9051 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES, RFC 9394 PARTIAL).
 public struct SearchArguments: Equatable, Sendable {
     public struct Return: OptionSet, Equatable, Sendable {
         public let rawValue: Int
@@ -456,13 +459,16 @@ public struct SearchArguments: Equatable, Sendable {
     }
 
     /// Nil for the old form (an untagged SEARCH answer); a set, possibly empty, for
-    /// `RETURN (...)` (an ESEARCH answer; empty means ALL).
+    /// `RETURN (...)` (an ESEARCH answer; empty, without `partial`, means ALL).
     public var returning: Return?
+    /// `RETURN (PARTIAL range)` (RFC 9394 §3.1); only with `returning`.
+    public var partial: PartialRange?
     public var charset: String?
     public var key: SearchKey
 
-    public init(returning: Return? = nil, charset: String? = nil, key: SearchKey) {
+    public init(returning: Return? = nil, partial: PartialRange? = nil, charset: String? = nil, key: SearchKey) {
         self.returning = returning
+        self.partial = partial
         self.charset = charset
         self.key = key
     }

@@ -1,6 +1,6 @@
 import Store
 
-/// FETCH and STORE (RFC 9051 §6.4.5, §6.4.6; RFC 7162 modifiers).
+/// FETCH and STORE (RFC 9051 §6.4.5, §6.4.6; RFC 7162 modifiers, RFC 9394 PARTIAL).
 extension CommandParser {
     /// `FETCH sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")") [fetch-modifiers]`
     mutating func fetch(uid: Bool) throws -> Command {
@@ -36,6 +36,10 @@ extension CommandParser {
                     modifiers.changedSince = try number64()
                 case "VANISHED":
                     modifiers.vanished = true
+                case "PARTIAL":
+                    guard modifiers.partial == nil else { throw ParseError("PARTIAL may come only once") }
+                    try space()
+                    modifiers.partial = try partialRange()
                 default:
                     throw ParseError("Unknown FETCH modifier \(name.prefix(40))")
                 }

@@ -1,23 +1,24 @@
 import Store
 
-/// SEARCH (RFC 9051 §6.4.4) with RETURN options (RFC 4731, RFC 5182).
+/// SEARCH (RFC 9051 §6.4.4) with RETURN options (RFC 4731, RFC 5182, RFC 9394).
 extension CommandParser {
     /// `SEARCH [SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]
     /// [SP "CHARSET" SP charset] 1*(SP search-key)`
     mutating func search() throws -> SearchArguments {
         try space()
-        let returning = try searchReturnOptions()
+        var partial: PartialRange? = nil
+        let returning = try searchReturnOptions(partial: &partial)
         var charset: String? = nil
         if take("CHARSET ") {
             charset = String(decoding: try astring(), as: UTF8.self)
             try space()
         }
-        return SearchArguments(returning: returning, charset: charset, key: try searchProgram())
+        return SearchArguments(returning: returning, partial: partial, charset: charset, key: try searchProgram())
     }
 
     /// `"RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" SP`, when it comes
-    /// (RFC 4731 §3.1, for SORT RFC 5267 §3).
-    mutating func searchReturnOptions() throws -> SearchArguments.Return? {
+    /// (RFC 4731 §3.1, for SORT RFC 5267 §3); a PARTIAL option's range goes to `partial`.
+    mutating func searchReturnOptions(partial: inout PartialRange?) throws -> SearchArguments.Return? {
         guard take("RETURN ") else { return nil }
         var options: SearchArguments.Return = []
         try expect(.openParen)
@@ -26,9 +27,17 @@ extension CommandParser {
             switch name {
             case "MIN": options.insert(.min)
             case "MAX": options.insert(.max)
-            case "ALL": options.insert(.all)
             case "COUNT": options.insert(.count)
             case "SAVE": options.insert(.save)
+            case "ALL", "PARTIAL":
+                // RFC 9394 §3.1: one PARTIAL, one ALL, or neither.
+                guard partial == nil, !options.contains(.all) else { throw ParseError("Only one of PARTIAL and ALL may be given") }
+                if name == "ALL" {
+                    options.insert(.all)
+                } else {
+                    try space()
+                    partial = try partialRange()
+                }
             default: throw ParseError("Unknown SEARCH return option \(name.prefix(40))")
             }
             if peek() == .space { index += 1 }
@@ -36,6 +45,20 @@ extension CommandParser {
         index += 1
         try space()
         return options
+    }
+
+    /// `partial-range = nz-number ":" nz-number / "-" nz-number ":" "-" nz-number`
+    /// (RFC 9394 §4): no `*`, no zero, and both ends counted from the same side.
+    mutating func partialRange() throws -> PartialRange {
+        let fromEnd = peek() == UInt8(ascii: "-")
+        if fromEnd { index += 1 }
+        let first = try nzNumber()
+        try expect(UInt8(ascii: ":"))
+        guard (peek() == UInt8(ascii: "-")) == fromEnd else {
+            throw ParseError("A PARTIAL range counts both ends from the same side")
+        }
+        if fromEnd { index += 1 }
+        return PartialRange(first, try nzNumber(), fromEnd: fromEnd)
     }
 
     /// `1*(SP search-key)` after the first space: several keys are their conjunction.

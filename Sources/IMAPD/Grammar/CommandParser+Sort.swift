@@ -1,6 +1,7 @@
 import Store
 
-/// SORT and THREAD (RFC 5256 §5), SORT=DISPLAY keys (RFC 5957 §4), ESORT (RFC 5267 §3).
+/// SORT and THREAD (RFC 5256 §5), SORT=DISPLAY keys (RFC 5957 §4), ESORT (RFC 5267 §3) with
+/// PARTIAL (RFC 9394).
 extension CommandParser {
     /// Most keys a sort program may have; real clients send one to three.
     static let maxSortCriteria = 16
@@ -8,7 +9,8 @@ extension CommandParser {
     /// `SORT [SP "RETURN" SP "(" ... ")"] SP sort-criteria SP charset 1*(SP search-key)`
     mutating func sort() throws -> SortArguments {
         try space()
-        let returning = try searchReturnOptions()
+        var partial: PartialRange? = nil
+        let returning = try searchReturnOptions(partial: &partial)
         try expect(.openParen)
         var criteria: [SortCriterion] = []
         while true {
@@ -28,7 +30,7 @@ extension CommandParser {
         try space()
         let charset = try searchCharset()
         try space()
-        return SortArguments(returning: returning, criteria: criteria, charset: charset, key: try searchProgram())
+        return SortArguments(returning: returning, partial: partial, criteria: criteria, charset: charset, key: try searchProgram())
     }
 
     /// `THREAD SP thread-alg SP charset 1*(SP search-key)`

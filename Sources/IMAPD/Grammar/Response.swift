@@ -182,6 +182,11 @@ public enum ESearchItem: Sendable, Equatable {
     case all(UIDSet)
     /// ALL of a SORT with RETURN: the numbers in sort order, not as a set (RFC 5267 §3.2).
     case allInOrder([UInt32])
+    /// `PARTIAL (range set)` (RFC 9394 §3.1): the range as asked and the results in it,
+    /// NIL when there are none.
+    case partial(PartialRange, UIDSet)
+    /// PARTIAL of a SORT: the page in sort order, as ALL of a SORT is.
+    case partialInOrder(PartialRange, [UInt32])
     case count(Int)
     case modSeq(UInt64)
 }

@@ -100,6 +100,12 @@ public struct ResponseEncoder {
                 case .allInOrder(let numbers):
                     buffer.writeStaticString(" ALL ")
                     writeInOrder(numbers)
+                case .partial(let range, let set):
+                    buffer.writeString(" PARTIAL (\(range) \(set.isEmpty ? "NIL" : set.description))")
+                case .partialInOrder(let range, let numbers):
+                    buffer.writeString(" PARTIAL (\(range) ")
+                    if numbers.isEmpty { buffer.writeStaticString("NIL") } else { writeInOrder(numbers) }
+                    buffer.writeStaticString(")")
                 case .count(let n): buffer.writeString(" COUNT \(n)")
                 case .modSeq(let m): buffer.writeString(" MODSEQ \(m)")
                 }

@@ -45,6 +45,7 @@ enum Capabilities {
         Entry(name: "LIST-STATUS", rfc: "RFC 5819", shown: .always),
         Entry(name: "ESEARCH", rfc: "RFC 4731", shown: .always),
         Entry(name: "SEARCHRES", rfc: "RFC 5182", shown: .always),
+        Entry(name: "PARTIAL", rfc: "RFC 9394", shown: .always),
         Entry(name: "WITHIN", rfc: "RFC 5032", shown: .always),
         Entry(name: "SORT", rfc: "RFC 5256", shown: .always),
         Entry(name: "SORT=DISPLAY", rfc: "RFC 5957", shown: .always),

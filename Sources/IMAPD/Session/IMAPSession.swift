@@ -344,7 +344,7 @@ struct IMAPSession: Sendable {
             return startJob(ThreadCommand(arguments: arguments, byUID: uid), tag: tag, context: context)
         case .fetch(let set, let attributes, let modifiers, let uid):
             return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince,
-                                         vanished: modifiers.vanished, byUID: uid),
+                                         vanished: modifiers.vanished, partial: modifiers.partial, byUID: uid),
                             tag: tag, context: context)
         case .store(let set, let action, let unchangedSince, let uid):
             return startJob(StoreFlagsCommand(set: set, action: action, unchangedSince: unchangedSince, byUID: uid),
