@@ -20,6 +20,8 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
         var throttle: LoginThrottle
         var tls: NIOSSLContext?
         var logger: Logger
+        /// Seconds a connection has to log in, however busily it trickles bytes.
+        var loginTimeout: Int
     }
 
     private var session: POP3Session
@@ -29,6 +31,7 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
     private var closing = false
     private var maildrop: POP3Session.Maildrop?
     private var stuffer = ByteStuffer(topLines: nil)
+    private var loginDeadline: Scheduled<Void>?
 
     init(session: POP3Session, environment: Environment) {
         self.session = session
@@ -36,10 +39,19 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        loginDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(environment.loginTimeout))) {
+            let (handler, context) = bound.value
+            handler.write("-ERR Autologout; login took too long\r\n", context: context)
+            handler.closing = true
+            context.close(promise: nil)
+        }
         perform(session.handle(.connected), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        loginDeadline?.cancel()
+        loginDeadline = nil
         if let maildrop { environment.service.unlock(maildrop.account.id) }
         maildrop = nil
         context.fireChannelInactive()
@@ -110,6 +122,8 @@ final class POP3Handler: ChannelInboundHandler, @unchecked Sendable {
                     switch result {
                     case .success(.success(let maildrop)):
                         throttle.succeeded(from: source)
+                        handler.loginDeadline?.cancel()
+                        handler.loginDeadline = nil
                         handler.maildrop = maildrop
                         handler.perform(handler.session.handle(.loggedIn(maildrop)), context: context)
                         handler.resume(context: context)

@@ -12,7 +12,8 @@ public enum POP3Server {
         configuration: ServerConfiguration, tls: NIOSSLContext?, throttle: LoginThrottle, logger: Logger
     ) async throws -> [(String, Channel)] {
         let environment = POP3Handler.Environment(
-            service: MaildropService(store: store), pool: pool, throttle: throttle, tls: tls, logger: logger)
+            service: MaildropService(store: store), pool: pool, throttle: throttle, tls: tls, logger: logger,
+            loginTimeout: configuration.loginTimeout)
         let hostname = configuration.hostname
         let plaintext = configuration.plaintextAuth
         func bootstrap(implicit: Bool) -> ServerBootstrap {

@@ -52,7 +52,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         ("store_threads", "threads for disk work (default 16)"),
         ("max_connections_per_account", "IMAP sessions one account may have at once (default 100)"),
         ("max_connections_per_address", "connections one client address may have at once (default 1000)"),
-        ("login_timeout", "seconds of silence before login ends a connection (default 120)"),
+        ("login_timeout", "seconds a connection has to log in, silent or not, before it is closed (default 120)"),
         ("idle_timeout", "seconds of silence that end a logged-in IMAP connection (default 1860)"),
     ]
 

@@ -62,10 +62,20 @@ import TestSupport
         try second.send("LOGOUT")
         try third.send("LOGOUT")
         usleep(200_000)
-        // Before login, silence ends the connection after the short timeout.
+        // Before login, silence ends the connection after the short timeout...
         let silent = try IMAPClient(port: port)
         silent.wire.timeout = 5
-        #expect(try silent.wire.readLine() == "* BYE Autologout; idle for too long")
+        #expect(try silent.wire.readLine() == "* BYE Autologout; login took too long")
+        // ...and so does a slow-loris client that never stops sending.
+        let trickling = try IMAPClient(port: port)
+        trickling.wire.timeout = 5
+        let started = Date()
+        for byte in "a LOGIN alice " + String(repeating: "x", count: 40) {
+            guard (try? trickling.wire.send(String(byte))) != nil, Date().timeIntervalSince(started) < 4 else { break }
+            usleep(100_000)
+        }
+        #expect(try trickling.wire.readLine() == "* BYE Autologout; login took too long")
+        #expect(Date().timeIntervalSince(started) < 3)
     }
 }
 

@@ -172,6 +172,26 @@ import TestSupport
         #expect(try c.readLine() == "+OK")
     }
 
+    /// A client that trickles bytes without ever logging in is closed at the login timeout.
+    @Test func slowLorisIsClosedAtTheLoginTimeout() throws {
+        let s = try Server(configuration: "login_timeout = 1\n")
+        let c = try s.connect()
+        c.timeout = 5
+        let started = Date()
+        for byte in "USER " + String(repeating: "x", count: 40) {
+            guard (try? c.send(String(byte))) != nil, Date().timeIntervalSince(started) < 4 else { break }
+            usleep(100_000)
+        }
+        #expect(try c.readLine() == "-ERR Autologout; login took too long")
+        #expect(Date().timeIntervalSince(started) < 3)
+        // One that logs in in time is not.
+        let prompt = try s.connect()
+        try s.login(prompt)
+        usleep(1_500_000)
+        try prompt.send("NOOP\r\n")
+        #expect(try prompt.readLine() == "+OK")
+    }
+
     @Test func largeMessageStreamsIntact() throws {
         let s = try Server()
         var text = "Subject: big\n\n"

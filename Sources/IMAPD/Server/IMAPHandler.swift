@@ -31,6 +31,9 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var accountSlot: String?
     private var addressSlot: String?
     private var keepalive: RepeatedTask?
+    /// Closes a connection that has not logged in within the login timeout, however
+    /// busily it trickles bytes (a slow-loris client defeats a timeout on silence alone).
+    private var loginDeadline: Scheduled<Void>?
     private var forwarder: ChangeCollector?
 
     init(session: IMAPSession, environment: Environment) {
@@ -61,6 +64,13 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         addressSlot = "address " + address
         environment.services.registry.add(context.channel)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        loginDeadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(services.settings.loginTimeout * 1000))) {
+            let (handler, context) = bound.value
+            handler.write("* BYE Autologout; login took too long\r\n", context: context)
+            handler.closing = true
+            context.close(promise: nil)
+        }
         perform(session.handle(.connected), context: context)
     }
 
@@ -69,6 +79,8 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         forwarder?.watchAll(nil)
         keepalive?.cancel()
         keepalive = nil
+        loginDeadline?.cancel()
+        loginDeadline = nil
         if let slot = accountSlot { environment.services.connections.release(slot) }
         if let slot = addressSlot { environment.services.connections.release(slot) }
         accountSlot = nil
@@ -154,7 +166,9 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
             case .startCompression:
                 startCompression(context: context)
             case .loggedIn:
-                // The shorter timeout before login gives way to the long one of RFC 9051 §5.4.
+                loginDeadline?.cancel()
+                loginDeadline = nil
+                // The deadline to log in gives way to the idle timeout of RFC 9051 §5.4.
                 let timeout = environment.services.settings.idleTimeout
                 let ops = context.pipeline.syncOperations
                 if let old = try? ops.handler(type: IdleStateHandler.self) { _ = ops.removeHandler(old) }

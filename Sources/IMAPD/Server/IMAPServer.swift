@@ -30,7 +30,6 @@ public enum IMAPServer {
                             plaintextAllowedWithoutTLS: plaintextAuth.allowsWithoutTLS(from: channel.remoteAddress))
                         let ops = channel.pipeline.syncOperations
                         if implicit, let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
-                        try ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(settings.loginTimeout))))
                         try ops.addHandler(IMAPHandler(session: IMAPSession(settings: sessionSettings, tlsActive: implicit), environment: environment))
                     }
                 }
