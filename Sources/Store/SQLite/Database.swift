@@ -46,7 +46,7 @@ final class Database {
         if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(error)
-            throw StoreError.database(code: rc, message: "\(message) (in: \(sql.prefix(80)))")
+            throw failure(rc, "\(message) (in: \(sql.prefix(80)))")
         }
     }
 
@@ -93,7 +93,17 @@ final class Database {
     }
 
     func error(_ rc: Int32) -> StoreError {
-        .database(code: rc, message: String(cString: sqlite3_errmsg(handle)))
+        failure(rc, String(cString: sqlite3_errmsg(handle)))
+    }
+
+    /// A full disk is `.noSpace` whichever way SQLite saw it: SQLITE_FULL from a write, or
+    /// an I/O error (a sync) that the system gave as ENOSPC or EDQUOT.
+    private func failure(_ rc: Int32, _ message: String) -> StoreError {
+        let cause = sqlite3_system_errno(handle)
+        if rc & 0xFF == SQLITE_FULL || (rc & 0xFF == SQLITE_IOERR && (cause == ENOSPC || cause == EDQUOT)) {
+            return .noSpace("\(path): \(message)")
+        }
+        return .database(code: rc, message: message)
     }
 }
 
