@@ -88,6 +88,17 @@ enum CommandRunner {
     }
 }
 
+/// Runs a write that only goes with a read (claiming \Recent at SELECT, setting \Seen at
+/// FETCH); on a full disk it is left undone and gives nil, so that users can still read
+/// their mail. Any other failure fails the command as usual.
+func unlessDiskIsFull<T>(_ write: () throws -> T) throws -> T? {
+    do {
+        return try write()
+    } catch StoreError.noSpace {
+        return nil
+    }
+}
+
 /// What a session tells its client about changes to the selected mailbox made by others
 /// (RFC 9051 §7.4, §7.5): EXPUNGE, EXISTS, RECENT and FETCH FLAGS, with new keywords
 /// in FLAGS and PERMANENTFLAGS first.
