@@ -58,9 +58,10 @@ extension Account {
                 if let size = segments.size(of: segment.id), size > segment.length {
                     found.append(.tornTail(segment: segment.id, committed: segment.length, size: size))
                 }
+            // A compaction that is still running finishes (or removes) these itself.
             case 1 where compactionStopped:
                 found.append(.abandonedCompactionOutput(segment.id))
-            case 2:
+            case 2 where compactionStopped:
                 found.append(.retiredSegment(segment.id))
             default:
                 break

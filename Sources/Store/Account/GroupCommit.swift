@@ -53,10 +53,10 @@ final class GroupCommit: @unchecked Sendable {
             try account.withDatabase {
                 let db = account.db
                 try db.execute("BEGIN IMMEDIATE")
-                var wrote = false
+                var writing = false
                 do {
                     let (segment, start) = try account.currentSegmentLocked(adding: batch.reduce(0) { $0 + $1.messages.reduce(0) { $0 + $1.message.bytes.count } })
-                    wrote = true
+                    writing = true
                     var offset = start
                     var locations: [[(segment: Int64, offset: Int64)]] = []
                     for request in batch {
@@ -87,7 +87,7 @@ final class GroupCommit: @unchecked Sendable {
                     try? db.execute("ROLLBACK")
                     // The bytes of a failed commit are no message's. Cut them now, not at the
                     // next write: a full disk gets their space back at once.
-                    if wrote { _ = try? account.recoverLocked() }
+                    if writing { _ = try? account.recoverLocked() }
                     throw error
                 }
             }
