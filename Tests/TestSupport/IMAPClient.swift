@@ -132,7 +132,8 @@ extension IMAPClient {
         }
     }
 
-    static func number(after marker: String, in line: String) -> Int? {
+    /// The number that follows `marker` in `line` (`UIDNEXT `, `Saved as UID `).
+    public static func number(after marker: String, in line: String) -> Int? {
         guard let r = line.range(of: marker) else { return nil }
         return Int(line[r.upperBound...].prefix { $0.isNumber })
     }
