@@ -141,6 +141,28 @@ import TestSupport
         #expect(Set(recovered.map(\.bytes)) == Set(a.sent.values), "every message is there, byte for byte")
     }
 
+    @Test func lostMailboxRowsComeBackWithANewUIDValidity() throws {
+        let a = try Damaged(count: 6)
+        func uidValidity(_ mailbox: String) throws -> String? {
+            try a.roost.run("mailbox list alice@example.com").out.split(separator: "\n")
+                .map { $0.split(separator: "\t") }.first { $0.first.map(String.init) == mailbox }.map { String($0[4]) }
+        }
+        let before = try #require(try uidValidity("INBOX"))
+        try a.zero(page: try a.rootPage(of: "mailbox"))
+
+        #expect(try a.roost.run("check").code == 1)
+        let repair = try a.roost.run("check --repair")
+        #expect(repair.code == 0, "\(repair.out)\(repair.err)")
+        #expect(repair.out.contains("repaired: mailbox INBOX: made again (its row was lost)"))
+        let made = try #require(repair.out.split(separator: "\n").first { $0.contains(": made again for 6 message(s) whose mailbox row was lost (new UIDVALIDITY)") })
+        let name = try #require(made.split(separator: " ").first { $0.hasPrefix("Recovered-") }.map { String($0.dropLast()) })  // without its colon
+        #expect(try a.roost.run("check").code == 0)
+        #expect(try uidValidity(name) != nil && uidValidity(name) != before, "clients must fetch the mailbox afresh")
+        let shown = try a.messages(in: name)
+        #expect(shown.map(\.uid) == a.sent.keys.sorted())
+        for m in shown { #expect(m.bytes == a.sent[m.uid]) }
+    }
+
     @Test func damagedMessageBytesAreNamedAndKept() throws {
         let a = try Damaged(count: 6)
         // UID 3 lies after UIDs 1 and 2 in the segment; its bytes 120 to 123 are damaged.

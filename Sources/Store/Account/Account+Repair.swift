@@ -12,7 +12,10 @@ extension Account {
     /// rebuilt from a damaged one, so a segment file it does not know may hold messages whose
     /// rows were lost: it is set aside in `lost+found/`, not removed.
     func repair(afterRebuild: Bool) throws -> [String] {
-        try withDatabase {
+        // Reading every body takes long: it is done first, without holding the account, so
+        // that deliveries go on meanwhile; inside the transaction only the failures are read again.
+        let suspects = try bodiesFailingTheirHash()
+        return try withDatabase {
             try db.transaction {
                 var done: [String] = []
                 for leftover in try leftoversLocked() {
@@ -24,7 +27,7 @@ extension Account {
                     }
                 }
                 done += try registerSegmentsLocked()
-                done += try verifyBodiesLocked()
+                done += try verifyBodiesLocked(suspects)
                 done += try restoreMailboxesLocked()
                 done += try relocateLostBodiesLocked()
                 done += try fileUnusedBodiesLocked()
@@ -71,20 +74,47 @@ extension Account {
         return done
     }
 
-    /// Checks every stored body against its hash. Bytes that changed on disk are kept as they
-    /// are now and indexed again from them (no better copy exists; clients that cached the
-    /// message keep theirs). A row that points where its body cannot be (past the end of the
-    /// file, over another intact body) is dropped, and its bytes are looked for below.
-    private func verifyBodiesLocked() throws -> [String] {
+    /// The bodies whose bytes do not match their hash, or cannot be read where their row says.
+    private func bodiesFailingTheirHash() throws -> Set<Int64> {
+        let rows = try withDatabase { try bodyRowsLocked() }
+        var failing = Set<Int64>()
+        for row in rows.bodies {
+            let inPlace = rows.lengths[row.segment].map { row.offset >= 0 && row.offset + Int64(row.length) <= $0 } ?? false
+            if try !inPlace || hashOfStoredBytes(segment: row.segment, offset: row.offset, length: row.length) != row.hash {
+                failing.insert(row.id)
+            }
+        }
+        return failing
+    }
+
+    private typealias BodyRow = (id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)
+
+    private func bodyRowsLocked() throws -> (bodies: [BodyRow], lengths: [Int64: Int64]) {
         var lengths: [Int64: Int64] = [:]
         let seg = try db.statement("SELECT id, length FROM segment WHERE state = 0")
         while try seg.step() { lengths[seg.int64(0)] = seg.int64(1) }
         let s = try db.statement("SELECT id, segment, offset, length, hash, refs FROM blob ORDER BY segment, offset")
-        var rows: [(id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)] = []
+        var rows: [BodyRow] = []
         while try s.step() { rows.append((s.int64(0), s.int64(1), s.int64(2), s.int(3), UInt64(bitPattern: s.int64(4)), s.int(5))) }
+        return (rows, lengths)
+    }
+
+    /// Looks again at the bodies that failed their hash. Bytes that changed on disk are kept
+    /// as they are now and indexed again from them (no better copy exists; clients that
+    /// cached the message keep theirs). A row that points where its body cannot be (past the
+    /// end of the file, over another intact body) is dropped, and its bytes are looked for below.
+    private func verifyBodiesLocked(_ failing: Set<Int64>) throws -> [String] {
+        let (rows, lengths) = try bodyRowsLocked()
         var intact: [Int64: [Range<Int64>]] = [:]
-        var suspects: [(row: (id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int), readable: Bool)] = []
+        var suspects: [(row: BodyRow, readable: Bool)] = []
         for row in rows {
+            // What passed is intact (a compaction that moved it since checked its hash on the
+            // way). What failed is read again: a compaction may have moved it between the
+            // look-up and the read.
+            guard failing.contains(row.id) else {
+                intact[row.segment, default: []].append(row.offset..<(row.offset + Int64(row.length)))
+                continue
+            }
             guard let committed = lengths[row.segment], row.offset >= 0, row.offset + Int64(row.length) <= committed,
                   let hash = try hashOfStoredBytes(segment: row.segment, offset: row.offset, length: row.length) else {
                 suspects.append((row, false))
