@@ -123,7 +123,7 @@ final class Ledger: @unchecked Sendable {
 
     /// Reads every mailbox over IMAP and compares it with what the clients were told; then
     /// takes what it found as the truth for the next round.
-    func observe(_ server: ServerProcess, round: Int) throws -> Observation {
+    func observe(_ server: ServerProcess) throws -> Observation {
         let client = try IMAPClient(port: server.port("imap"), user: "alice", password: "alicepw")
         var result = Observation()
         var found: [String: [(mailbox: String, message: FetchedMessage)]] = [:]
