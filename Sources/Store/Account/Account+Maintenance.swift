@@ -46,8 +46,9 @@ extension Account {
 
     /// Verifies the account: SQLite's own integrity check of the index, no leftovers of
     /// interrupted writes, every index row points at bytes whose hash matches, counters
-    /// equal a recount, reference counts are right, no UID is reused. Changes nothing (open
-    /// the account with `recovering` off to see leftovers that opening would cut away).
+    /// equal a recount, reference counts are right, no UID is reused. Changes nothing but a
+    /// damaged full-text index, which is removed to be rebuilt (open the account with
+    /// `recovering` off to see the leftovers that opening would cut away).
     public func check() throws -> CheckReport {
         var report = CheckReport()
         var blobs: [(id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)] = []
