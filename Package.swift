@@ -88,5 +88,7 @@ let package = Package(
         // Real clients and Postfix against a real server; scripts/test installs them.
         .testTarget(name: "IntegrationTests", dependencies: ["Store", "TestSupport", "roost"]),
         .testTarget(name: "RoostCLITests", dependencies: ["roost", "Store", "TestSupport"]),
+        // The server killed mid-work and a full disk: what users were told stays true.
+        .testTarget(name: "ReliabilityTests", dependencies: ["roost", "TestSupport"]),
     ]
 )

@@ -43,6 +43,10 @@ public struct Delivery: Sendable {
             return LMTPReply(250, "2.0.0", "<\(recipient.address)> Saved as UID \(result.uids[0]) in \(mailbox.name)")
         } catch StoreError.overQuota {
             return LMTPReply(552, "5.2.2", "<\(recipient.address)> Mailbox is full")
+        } catch StoreError.noSpace {
+            // RFC 5321 §4.2.3 452, RFC 3463 X.3.1 "mail system full": the sender keeps the
+            // message and tries again, unlike 552, which is the user's own quota.
+            return LMTPReply(452, "4.3.1", "<\(recipient.address)> Insufficient system storage, try again later")
         } catch let error as StoreError where !error.isTemporary {
             return LMTPReply(554, "5.3.0", "<\(recipient.address)> Cannot store: \(error)")
         } catch {

@@ -42,16 +42,46 @@ struct DeliverCommand: StoreCommand {
 struct CheckCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Verify the store: message bytes against their hashes, counters against a recount, no reused UIDs.",
-        discussion: "Exits 0 when everything is sound, 1 with a report of each problem otherwise. The full-text index is verified too; a damaged one is removed to be rebuilt, which is not a problem of the mail.")
+        abstract: "Verify the store: message bytes against their hashes, counters against a recount, no reused UIDs, no leftovers of interrupted writes; --repair puts right what it finds.",
+        discussion: """
+            Exits 0 when everything is sound, 1 with a report of each problem otherwise. Checking changes \
+            nothing, except that a damaged full-text index is removed to be rebuilt (it is derived from the \
+            mail, so that is not a problem of the mail). Leftovers of interrupted writes (bytes after a \
+            segment's committed length, a compaction's unfinished output) are reported as they are: any \
+            server or delivery that opens the account cuts them away too.
+
+            --repair fixes what it finds, then checks again and exits 0 if the store is sound. It cuts \
+            leftovers of interrupted writes and sets counters and reference counts to a recount. A message \
+            whose bytes no longer match their hash (damaged on disk) is kept with its bytes as they are now, \
+            indexed again from them, and named in the output. An index.sqlite that fails SQLite's integrity \
+            check is rebuilt from every row on a readable page, the damaged file kept beside it as \
+            index.damaged-TIME.sqlite; this needs the account closed elsewhere (stop roost serve first). \
+            What lay on unreadable pages: a message whose row is lost comes back in mailbox Recovered (a new \
+            UID, no flags); a mailbox whose row is lost comes back as Recovered-N (a new UIDVALIDITY). Segment \
+            files hold messages back to back with nothing marking where one ends, so a stored body whose row \
+            is lost is found again only where the sizes of its messages fill a gap between known bodies \
+            exactly; otherwise its messages are removed and named, and a segment file no row points into is \
+            moved to lost+found/ in the account folder. Flags, keywords, rights, subscriptions, aliases, \
+            metadata and readers' own \\Seen that lay on unreadable pages are lost.
+            """)
     @OptionGroup var options: DataOptions
+    @Flag(help: "Repair what the check finds (see below), then check again.") var repair = false
     @Argument(help: "Only this account (name@domain).") var account: String?
 
     func run(store: Store) throws {
         let records = try account.map { [try store.directory.requireAccount(try accountName($0))] } ?? store.directory.accounts()
         var problems = 0
         for record in records {
-            let report = try store.account(record).check()
+            if repair {
+                do {
+                    for line in try store.repairAccount(record) { print("\(record.name): repaired: \(line)") }
+                } catch {
+                    FileHandle.standardError.write(Data("roost: \(record.name): cannot repair: \(error)\n".utf8))
+                    problems += 1
+                    continue
+                }
+            }
+            let report = store.checkAccount(record)
             for p in report.problems { print("\(record.name): \(p)") }
             problems += report.problems.count
             print("\(record.name): \(report.messages) messages, \(report.blobs) stored bodies, \(formatBytes(report.bytes)): \(report.isClean ? "ok" : "\(report.problems.count) problem(s)")")
@@ -59,11 +89,13 @@ struct CheckCommand: StoreCommand {
         }
         if account == nil {
             for orphan in try store.orphanFolders() {
-                print("accounts/\(orphan): folder of no account (left by an interrupted removal)")
+                print("accounts/\(orphan): folder of no account (left by an interrupted removal; remove it by hand once you are sure)")
                 problems += 1
             }
         }
-        if problems > 0 { throw Failure(message: "\(problems) problem(s) found", code: 1) }
+        if problems > 0 {
+            throw Failure(message: repair ? "\(problems) problem(s) remain after repair" : "\(problems) problem(s) found; 'roost check --repair' repairs them", code: 1)
+        }
     }
 }
 

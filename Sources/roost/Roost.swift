@@ -69,7 +69,7 @@ extension StoreCommand {
         case .overQuota: return 73            // EX_CANTCREAT
         case .notPermitted, .alreadyExists: return 1
         case .corrupted: return 70            // EX_SOFTWARE
-        case .io, .database: return 75        // EX_TEMPFAIL
+        case .io, .noSpace, .database: return 75  // EX_TEMPFAIL
         }
     }
 }

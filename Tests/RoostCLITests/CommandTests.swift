@@ -140,7 +140,7 @@ import Testing
         r = try roost.run("check")
         #expect(r.code == 1)
         #expect(r.out.contains("do not match their hash"))
-        #expect(r.err == "roost: 1 problem(s) found\n")
+        #expect(r.err == "roost: 1 problem(s) found; 'roost check --repair' repairs them\n")
     }
 
     /// compact builds the full-text index and drops what is gone; check verifies it, and a

@@ -104,3 +104,37 @@ public final class IMAPClient: @unchecked Sendable {
         return Int(digits)
     }
 }
+
+/// One message as a client reads it back: its UID, its flags, its bytes.
+public struct FetchedMessage: Sendable, Equatable {
+    public var uid: UInt32
+    public var flags: Set<String>
+    public var bytes: [UInt8]
+}
+
+extension IMAPClient {
+    /// Every message of a mailbox, read with EXAMINE and BODY.PEEK[] so that reading changes
+    /// nothing (no \Seen, no \Recent claimed). The messages must be ASCII or UTF-8 text.
+    public func messages(in mailbox: String) throws -> [FetchedMessage] {
+        let examine = try send("EXAMINE \"\(mailbox)\"")
+        guard examine.isOK else { throw ServerError(description: "EXAMINE \(mailbox) failed: \(examine)") }
+        let fetch = try send("UID FETCH 1:* (UID FLAGS BODY.PEEK[])")
+        guard fetch.isOK else { throw ServerError(description: "FETCH in \(mailbox) failed: \(fetch)") }
+        return try fetch.untagged.filter { $0.hasPrefix("* ") && $0.contains(" FETCH (") }.map { line in
+            guard let uid = IMAPClient.number(after: "UID ", in: line),
+                  let flagsStart = line.range(of: "FLAGS ("), let flagsEnd = line[flagsStart.upperBound...].firstIndex(of: ")"),
+                  let literal = line.range(of: "BODY[] {"), let size = IMAPClient.number(after: "BODY[] {", in: line),
+                  let start = line[literal.upperBound...].range(of: "}\r\n") else {
+                throw ServerError(description: "cannot read FETCH response: \(line.prefix(200))")
+            }
+            let flags = line[flagsStart.upperBound..<flagsEnd].split(separator: " ").map(String.init)
+            return FetchedMessage(uid: UInt32(uid), flags: Set(flags), bytes: Array(Array(line[start.upperBound...].utf8).prefix(size)))
+        }
+    }
+
+    /// The number that follows `marker` in `line` (`UIDNEXT `, `Saved as UID `).
+    public static func number(after marker: String, in line: String) -> Int? {
+        guard let r = line.range(of: marker) else { return nil }
+        return Int(line[r.upperBound...].prefix { $0.isNumber })
+    }
+}

@@ -8,6 +8,8 @@ public final class ServerProcess: @unchecked Sendable {
     private let output = Pipe()
     private let lock = NSLock()
     private var printed = ""
+    /// The pipe reached its end: the server and everything it started are gone.
+    private var ended = false
     static let listenerFlags: Set<String> = ["--imap", "--imaps", "--pop3", "--pop3s", "--lmtp"]
     /// Listener kind ("lmtp", "imap" ...) to its bound port.
     public private(set) var ports: [String: Int] = [:]
@@ -22,8 +24,10 @@ public final class ServerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let chunk = handle.availableData
-            guard let self, !chunk.isEmpty else { return }
-            self.lock.withLock { self.printed += String(decoding: chunk, as: UTF8.self) }
+            guard let self else { return }
+            self.lock.withLock {
+                if chunk.isEmpty { self.ended = true } else { self.printed += String(decoding: chunk, as: UTF8.self) }
+            }
         }
         try process.run()
         let deadline = Date().addingTimeInterval(30)
@@ -57,7 +61,13 @@ public final class ServerProcess: @unchecked Sendable {
         throw ServerError(description: "roost serve did not start: \(text)")
     }
 
-    public var log: String { lock.withLock { printed } }
+    /// What the server printed. Once it has exited, all of it: the last lines may still be
+    /// on their way through the pipe when the exit is seen.
+    public var log: String {
+        let deadline = Date().addingTimeInterval(5)
+        while !process.isRunning && !lock.withLock({ ended }) && Date() < deadline { usleep(5_000) }
+        return lock.withLock { printed }
+    }
 
     /// Graceful stop (SIGTERM), waiting for the exit; SIGKILL if that takes over 10 s.
     public func stop() {

@@ -98,8 +98,8 @@ struct FetchCommand: CommandJob {
             if let partial { indices = try page(partial, of: indices, in: view) }
             targets = indices
             // RFC 4314 §4: without the `s` right a FETCH does not set \Seen.
-            if setsSeen && !view.readOnly && view.rights.contains(.seen) && !indices.isEmpty {
-                let result = try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]), reader: view.reader)
+            if setsSeen && !view.readOnly && view.rights.contains(.seen) && !indices.isEmpty,
+               let result = try unlessDiskIsFull({ try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]), reader: view.reader) }) {
                 if let modSeq = result.updated.first?.modSeq { view.noteOwnFlagChange(modSeq) }
                 seenSet = Set(result.updated.map(\.uid))
                 session.selected = view

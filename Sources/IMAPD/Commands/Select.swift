@@ -43,7 +43,7 @@ struct SelectCommand: CommandJob {
         session.observer.watch(account, id)
         let uids = try account.uids(in: id)
         var recent = UIDSet()
-        if !readOnly && !session.options.rev2, let claimed = try account.claimRecent(in: id) {
+        if !readOnly && !session.options.rev2, let claimed = try unlessDiskIsFull({ try account.claimRecent(in: id) }) ?? nil {
             for uid in uids where claimed.contains(uid.rawValue) { recent.insert(uid) }
         }
         let keywords = try account.keywords(in: id)

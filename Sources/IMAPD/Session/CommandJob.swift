@@ -70,6 +70,13 @@ enum CommandRunner {
             case .corrupted:
                 services.logger.error("IMAP: store damaged: \(e)")
                 return .no("Internal error, the administrator has been told", .serverBug)
+            case .noSpace:
+                // RFC 5530 has no code for a full disk. OVERQUOTA would tell the user to delete
+                // mail although their quota is not the limit, and LIMIT names a fixed limit that
+                // retrying never gets past; UNAVAILABLE, a subsystem down for now, is what a full
+                // disk is, and it tells the client to try again later, as LMTP's 452 does.
+                services.logger.error("IMAP: store full: \(e)")
+                return .no("Server storage is full, try again later", .unavailable)
             case .io, .database:
                 services.logger.error("IMAP: store failure: \(e)")
                 return .no("Temporary failure, try again later", .unavailable)
@@ -78,6 +85,17 @@ enum CommandRunner {
             services.logger.error("IMAP: unexpected failure: \(error)")
             return .no("Internal error", .serverBug)
         }
+    }
+}
+
+/// Runs a write that only goes with a read (claiming \Recent at SELECT, setting \Seen at
+/// FETCH); on a full disk it is left undone and gives nil, so that users can still read
+/// their mail. Any other failure fails the command as usual.
+func unlessDiskIsFull<T>(_ write: () throws -> T) throws -> T? {
+    do {
+        return try write()
+    } catch StoreError.noSpace {
+        return nil
     }
 }
 

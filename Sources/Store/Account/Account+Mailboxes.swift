@@ -94,7 +94,7 @@ extension Account {
         return status
     }
 
-    private func insertMailboxLocked(_ canonical: String, specialUse: String?) throws {
+    func insertMailboxLocked(_ canonical: String, specialUse: String?) throws {
         try db.statement("INSERT INTO mailbox(name, uidvalidity, special_use, created) VALUES(?, ?, ?, ?)")
             .bind(.text(canonical), .int(Int64(try nextUIDValidity())), .optionalText(specialUse), .int(Int64(Date().timeIntervalSince1970)))
             .run()

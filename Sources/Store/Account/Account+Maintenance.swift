@@ -44,35 +44,49 @@ public struct CompactionReport: Sendable {
 extension Account {
     // MARK: Check
 
-    /// Verifies the account: every index row points at bytes whose hash matches, counters
-    /// equal a recount, reference counts are right, no UID is reused, the index is sound.
+    /// Verifies the account: SQLite's own integrity check of the index, no leftovers of
+    /// interrupted writes, every index row points at bytes whose hash matches, counters
+    /// equal a recount, reference counts are right, no UID is reused. Changes nothing but a
+    /// damaged full-text index, which is removed to be rebuilt (open the account with
+    /// `recovering` off to see the leftovers that opening would cut away).
     public func check() throws -> CheckReport {
         var report = CheckReport()
-        let (blobs, segmentLengths) = try withDatabase { () -> ([(id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)], [Int64: Int64]) in
-            let integrity = try db.statement("PRAGMA quick_check")
-            while try integrity.step() {
-                if let line = integrity.text(0), line != "ok" { report.problems.append("index: \(line)") }
-            }
-            var lengths: [Int64: Int64] = [:]
-            let seg = try db.statement("SELECT id, length FROM segment WHERE state = 0")
-            while try seg.step() { lengths[seg.int64(0)] = seg.int64(1) }
-            let s = try db.statement("""
-                SELECT b.id, b.segment, b.offset, b.length, b.hash, b.refs, (SELECT count(*) FROM message m WHERE m.blob = b.id)
-                FROM blob b ORDER BY b.segment, b.offset
-                """)
-            var rows: [(Int64, Int64, Int64, Int, UInt64, Int)] = []
-            while try s.step() {
-                if s.int(5) != s.int(6) {
-                    report.problems.append("blob \(s.int64(0)): reference count \(s.int(5)) but \(s.int(6)) message(s) use it")
+        var blobs: [(id: Int64, segment: Int64, offset: Int64, length: Int, hash: UInt64, refs: Int)] = []
+        var segmentLengths: [Int64: Int64] = [:]
+        do {
+            // Looked for holding the append lock, so a commit's bytes in flight are not taken for torn ones.
+            let leftovers = try FileLock.append(root: root).holding { try withDatabase { try db.transaction { try leftoversLocked() } } }
+            try withDatabase {
+                let integrity = try db.statement("PRAGMA integrity_check")
+                while try integrity.step() {
+                    if let line = integrity.text(0), line != "ok" { report.problems.append("index: \(line)") }
                 }
-                rows.append((s.int64(0), s.int64(1), s.int64(2), s.int(3), UInt64(bitPattern: s.int64(4)), s.int(5)))
+                integrity.reset()
+                report.problems += leftovers.map(\.description)
+                let seg = try db.statement("SELECT id, length FROM segment WHERE state = 0")
+                while try seg.step() { segmentLengths[seg.int64(0)] = seg.int64(1) }
+                let s = try db.statement("""
+                    SELECT b.id, b.segment, b.offset, b.length, b.hash, b.refs, (SELECT count(*) FROM message m WHERE m.blob = b.id)
+                    FROM blob b ORDER BY b.segment, b.offset
+                    """)
+                while try s.step() {
+                    if s.int(5) != s.int(6) {
+                        report.problems.append("blob \(s.int64(0)): reference count \(s.int(5)) but \(s.int(6)) message(s) use it")
+                    }
+                    blobs.append((s.int64(0), s.int64(1), s.int64(2), s.int(3), UInt64(bitPattern: s.int64(4)), s.int(5)))
+                }
+                let orphans = try db.statement("SELECT m.mailbox, m.uid FROM message m LEFT JOIN blob b ON b.id = m.blob WHERE b.id IS NULL")
+                while try orphans.step() {
+                    report.problems.append("mailbox \(orphans.int64(0)) uid \(orphans.int64(1)): its message bytes are not indexed")
+                }
+                let homeless = try db.statement("SELECT m.mailbox, count(*) FROM message m LEFT JOIN mailbox x ON x.id = m.mailbox WHERE x.id IS NULL GROUP BY m.mailbox")
+                while try homeless.step() {
+                    report.problems.append("mailbox \(homeless.int64(0)): \(homeless.int(1)) message(s) in a mailbox the index does not list")
+                }
+                try checkCountersLocked(&report)
             }
-            let orphans = try db.statement("SELECT m.mailbox, m.uid FROM message m LEFT JOIN blob b ON b.id = m.blob WHERE b.id IS NULL")
-            while try orphans.step() {
-                report.problems.append("mailbox \(orphans.int64(0)) uid \(orphans.int64(1)): its message bytes are not indexed")
-            }
-            try checkCountersLocked(&report)
-            return (rows, lengths)
+        } catch {
+            report.problems.append("index: cannot be read (\(error))")
         }
         for (segment, length) in segmentLengths {
             let size = segments.size(of: segment) ?? 0  // a new segment's file appears with its first write
@@ -93,7 +107,8 @@ extension Account {
                     read += chunk.count
                 }
                 if hasher.finalize() != b.hash {
-                    report.problems.append("blob \(b.id): bytes in segment \(b.segment) at \(b.offset) do not match their hash")
+                    let name = (try? withDatabase { try describeLocked(blob: b.id) }) ?? "blob \(b.id)"
+                    report.problems.append("\(name): its bytes in segment \(b.segment) at \(b.offset) do not match their hash (damaged on disk, or a wrong index row)")
                 }
             } catch {
                 report.problems.append("blob \(b.id): cannot be read (\(error))")
@@ -106,46 +121,65 @@ extension Account {
     }
 
     private func checkCountersLocked(_ report: inout CheckReport) throws {
-        let boxes = try db.statement("SELECT \(Account.mailboxColumns), first_recent_uid FROM mailbox")
+        for (box, firstRecent) in try mailboxesWithRecentBoundaryLocked() {
+            let r = try recountLocked(box.id, firstRecent: firstRecent)
+            let name = "mailbox \(box.name)"
+            report.messages += r.messages
+            if r.messages != box.messages { report.problems.append("\(name): counts \(box.messages) messages, holds \(r.messages)") }
+            if r.unseen != box.unseen { report.problems.append("\(name): counts \(box.unseen) unseen, holds \(r.unseen)") }
+            if r.size != box.size { report.problems.append("\(name): counts \(box.size) bytes, holds \(r.size)") }
+            if r.recent != box.recent { report.problems.append("\(name): counts \(box.recent) recent, holds \(r.recent)") }
+            if r.highestUID >= Int64(box.uidNext.rawValue) {
+                report.problems.append("\(name): UID \(r.highestUID) is not below UIDNEXT \(box.uidNext)")
+            }
+            if UInt64(r.highestModSeq) > box.highestModSeq.rawValue {
+                report.problems.append("\(name): a message has MODSEQ \(r.highestModSeq) above HIGHESTMODSEQ \(box.highestModSeq)")
+            }
+            if r.highestExpungedUID >= Int64(box.uidNext.rawValue) {
+                report.problems.append("\(name): expunged UID \(r.highestExpungedUID) is not below UIDNEXT \(box.uidNext)")
+            }
+            if UInt64(r.highestExpungeModSeq) > box.highestModSeq.rawValue {
+                report.problems.append("\(name): an expunge has MODSEQ \(r.highestExpungeModSeq) above HIGHESTMODSEQ \(box.highestModSeq)")
+            }
+            if r.reusedUIDs > 0 { report.problems.append("\(name): \(r.reusedUIDs) UID(s) reused after being expunged") }
+        }
+    }
+
+    func mailboxesWithRecentBoundaryLocked() throws -> [(MailboxStatus, Int64)] {
+        let boxes = try db.statement("SELECT \(Account.mailboxColumns), first_recent_uid FROM mailbox ORDER BY id")
         var statuses: [(MailboxStatus, Int64)] = []
         while try boxes.step() { statuses.append((Account.mailboxStatus(boxes), boxes.int64(10))) }
+        return statuses
+    }
+
+    /// What a mailbox's counters should say, counted from its messages and tombstones.
+    struct MailboxRecount {
+        var messages = 0, unseen = 0, recent = 0
+        var size: Int64 = 0
+        var highestUID: Int64 = 0, highestModSeq: Int64 = 0
+        var highestExpungedUID: Int64 = 0, highestExpungeModSeq: Int64 = 0
+        var reusedUIDs = 0
+    }
+
+    func recountLocked(_ mailbox: MailboxID, firstRecent: Int64) throws -> MailboxRecount {
         let recount = try db.statement("""
             SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum(size), 0), coalesce(sum(uid >= ?2), 0),
                    coalesce(max(uid), 0), coalesce(max(modseq), 0)
             FROM message WHERE mailbox = ?1
-            """)
+            """).bind(.int(mailbox), .int(firstRecent))
+        _ = try recount.step()
+        var r = MailboxRecount(messages: recount.int(0), unseen: recount.int(1), recent: recount.int(3), size: recount.int64(2),
+                               highestUID: recount.int64(4), highestModSeq: recount.int64(5))
         let tombs = try db.statement("""
-            SELECT count(*), coalesce(max(e.uid), 0), coalesce(max(e.modseq), 0),
+            SELECT coalesce(max(e.uid), 0), coalesce(max(e.modseq), 0),
                    (SELECT count(*) FROM expunged x JOIN message m ON m.mailbox = x.mailbox AND m.uid = x.uid WHERE x.mailbox = ?1)
             FROM expunged e WHERE e.mailbox = ?1
-            """)
-        for (box, firstRecent) in statuses {
-            recount.reset()
-            recount.bind(.int(box.id), .int(firstRecent))
-            _ = try recount.step()
-            let name = "mailbox \(box.name)"
-            report.messages += recount.int(0)
-            if recount.int(0) != box.messages { report.problems.append("\(name): counts \(box.messages) messages, holds \(recount.int(0))") }
-            if recount.int(1) != box.unseen { report.problems.append("\(name): counts \(box.unseen) unseen, holds \(recount.int(1))") }
-            if recount.int64(2) != box.size { report.problems.append("\(name): counts \(box.size) bytes, holds \(recount.int64(2))") }
-            if recount.int(3) != box.recent { report.problems.append("\(name): counts \(box.recent) recent, holds \(recount.int(3))") }
-            if recount.int64(4) >= Int64(box.uidNext.rawValue) {
-                report.problems.append("\(name): UID \(recount.int64(4)) is not below UIDNEXT \(box.uidNext)")
-            }
-            if UInt64(recount.int64(5)) > box.highestModSeq.rawValue {
-                report.problems.append("\(name): a message has MODSEQ \(recount.int64(5)) above HIGHESTMODSEQ \(box.highestModSeq)")
-            }
-            tombs.reset()
-            tombs.bind(.int(box.id))
-            _ = try tombs.step()
-            if tombs.int64(1) >= Int64(box.uidNext.rawValue) {
-                report.problems.append("\(name): expunged UID \(tombs.int64(1)) is not below UIDNEXT \(box.uidNext)")
-            }
-            if UInt64(tombs.int64(2)) > box.highestModSeq.rawValue {
-                report.problems.append("\(name): an expunge has MODSEQ \(tombs.int64(2)) above HIGHESTMODSEQ \(box.highestModSeq)")
-            }
-            if tombs.int(3) > 0 { report.problems.append("\(name): \(tombs.int(3)) UID(s) reused after being expunged") }
-        }
+            """).bind(.int(mailbox))
+        _ = try tombs.step()
+        r.highestExpungedUID = tombs.int64(0)
+        r.highestExpungeModSeq = tombs.int64(1)
+        r.reusedUIDs = tombs.int(2)
+        return r
     }
 
     // MARK: Space
@@ -173,14 +207,14 @@ extension Account {
     /// bytes, then brings the full-text index level with what is left. Safe against a crash at any point: the old segments are retired only in the
     /// same commit that points the index at the new copies, and recovery finishes either way.
     public func compact() throws -> CompactionReport {
-        try FileLock.compaction(root).holding { try compactLocked() }
+        try FileLock.compaction(root: root).holding { try compactLocked() }
     }
 
     private func compactLocked() throws -> CompactionReport {
         var report = CompactionReport()
         // 1. Seal: new appends go to a fresh segment, so the ones being rewritten stay still.
         // A commit under way finishes first: its bytes are then in a committed length.
-        let victims: [(id: Int64, length: Int64, live: Int64)] = try FileLock.append(root).holding { try withDatabase {
+        let victims: [(id: Int64, length: Int64, live: Int64)] = try FileLock.append(root: root).holding { try withDatabase {
             try db.transaction {
                 let s = try db.statement("""
                     SELECT g.id, g.length, (SELECT coalesce(sum(b.length), 0) FROM blob b WHERE b.segment = g.id)

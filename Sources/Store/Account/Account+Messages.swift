@@ -296,12 +296,6 @@ extension Account {
         var uids: [UID] = []
         var unseen = 0
         var size: Int64 = 0
-        let insertBlob = try db.statement("""
-            INSERT INTO blob(segment, offset, length, hash, refs, header_length, envelope, bodystructure, body, structure,
-                             sent_date, subject, from_, to_, cc, message_id, in_reply_to, refs_header, preview)
-            VALUES(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let setThread = try db.statement("UPDATE blob SET thread = ? WHERE id = ?")
         let insertMessage = try db.statement(
             "INSERT INTO message(mailbox, uid, blob, flags, keywords, modseq, internaldate, savedate, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
         let now = Int64(Date().timeIntervalSince1970)
@@ -311,18 +305,8 @@ extension Account {
                 uid = Int64(kept.rawValue)
             }
             guard uid <= Int64(UInt32.max) else { throw StoreError.notPermitted("mailbox has run out of UIDs") }
-            let f = p.parsed.fields
-            insertBlob.reset()
-            insertBlob.bind(.int(location.segment), .int(location.offset), .int(p.message.bytes.count),
-                            .int(Int64(bitPattern: p.hash)), .int(p.parsed.headerLength),
-                            .text(p.parsed.envelope), .text(p.parsed.bodyStructure), .text(p.parsed.body),
-                            .blob(p.parsed.structure.encoded), .optionalInt(f.date), .optionalText(f.subject),
-                            .optionalText(f.from), .optionalText(f.to), .optionalText(f.cc), .optionalText(f.messageID),
-                            .optionalText(f.inReplyTo), .optionalText(f.references), .text(p.parsed.preview ?? ""))
-            try insertBlob.run()
-            let blob = db.lastInsertRowID
-            setThread.reset()
-            try setThread.bind(.int(try threadLocked(of: f) ?? Int64(bitPattern: p.hash)), .int(blob)).run()
+            let blob = try putBlobLocked(id: nil, segment: location.segment, offset: location.offset, length: p.message.bytes.count,
+                                         hash: p.hash, parsed: p.parsed, refs: 1)
             insertMessage.reset()
             insertMessage.bind(.int(mailbox), .int(uid), .int(blob), .int(p.message.flags.system.rawValue),
                                .optionalText(p.message.flags.storedKeywords), .int(modseq), .int(p.internalDate),
@@ -339,6 +323,25 @@ extension Account {
                                recent = recent + ?, size = size + ? WHERE id = ?
             """).bind(.int(uid), .int(modseq), .int(batch.count), .int(unseen), .int(batch.count), .int(size), .int(mailbox)).run()
         return AppendResult(uidValidity: box.uidValidity, uids: uids)
+    }
+
+    /// Writes the index row of stored bytes: where they lie, their hash, and what was parsed
+    /// from them. A nil `id` takes a new one; an existing `id` has its row replaced.
+    func putBlobLocked(id: Int64?, segment: Int64, offset: Int64, length: Int, hash: UInt64, parsed: ParsedMessage, refs: Int) throws -> Int64 {
+        let f = parsed.fields
+        try db.statement("""
+            INSERT OR REPLACE INTO blob(id, segment, offset, length, hash, refs, header_length, envelope, bodystructure, body, structure,
+                                        sent_date, subject, from_, to_, cc, message_id, in_reply_to, refs_header, preview)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).bind(.optionalInt(id), .int(segment), .int(offset), .int(length), .int(Int64(bitPattern: hash)), .int(refs),
+                      .int(parsed.headerLength), .text(parsed.envelope), .text(parsed.bodyStructure), .text(parsed.body),
+                      .blob(parsed.structure.encoded), .optionalInt(f.date), .optionalText(f.subject),
+                      .optionalText(f.from), .optionalText(f.to), .optionalText(f.cc), .optionalText(f.messageID),
+                      .optionalText(f.inReplyTo), .optionalText(f.references), .text(parsed.preview ?? "")).run()
+        let blob = db.lastInsertRowID
+        try db.statement("UPDATE blob SET thread = ? WHERE id = ?")
+            .bind(.int(try threadLocked(of: f) ?? Int64(bitPattern: hash)), .int(blob)).run()
+        return blob
     }
 
     /// The thread a new message joins: that of the nearest message it replies to or

@@ -12,6 +12,9 @@ public final class Account: @unchecked Sendable {
     let hub = ChangeHub()
     lazy var committer = GroupCommit(account: self)
     let fullText: FullTextIndex
+    /// Held shared while the account is open here, so that a rebuild of its index (which
+    /// needs it exclusively) never runs under a process that uses the old one.
+    private let inUse: FileLock
     /// Whether BODY, TEXT and header searches narrow through the full-text index; off,
     /// they read every message (the index is then neither used nor kept up).
     public var usesFullTextIndex: Bool {
@@ -154,16 +157,21 @@ public final class Account: @unchecked Sendable {
 
     /// Opens (creating if needed) the account store in `root`, and recovers from any
     /// interrupted write: torn segment tails are cut back, abandoned compaction output removed.
-    public init(id: String, root: String) throws {
+    /// `roost check` opens with `recovering` off, to report what it would find.
+    public init(id: String, root: String, recovering: Bool = true) throws {
         self.id = id
         self.root = root
         try FileSystem.makeDirectory(root)
+        inUse = try FileLock.inUse(root: root)
+        guard inUse.tryLock(exclusive: false) else {
+            throw StoreError.io("account \(id) is being repaired ('roost check --repair'); try again later")
+        }
         self.segments = try SegmentFiles(directory: root + "/blobs")
         self.db = try Database(path: root + "/index.sqlite")
         self.fullText = FullTextIndex(path: root + "/fts.sqlite")
         try db.configureForStore()
         try Migrations.apply(Account.schema, to: db)
-        try recover()
+        if recovering { try recover() }
         lastDataVersion = try db.dataVersion()
         db.finishUse()
     }
@@ -176,42 +184,6 @@ public final class Account: @unchecked Sendable {
             lock.unlock()
         }
         return try body()
-    }
-
-    func recover() throws {
-        // A commit under way in another process may have bytes past a committed length.
-        try FileLock.append(root).holding { try recoverSegments() }
-    }
-
-    private func recoverSegments() throws {
-        // Segments a live compaction is writing stay, unless no compaction holds its lock.
-        let compacting = FileLock.compaction(root)
-        let mayRemoveBuilding = compacting.tryLock()
-        try withExtendedLifetime(compacting) {
-            try withDatabase {
-                try db.transaction {
-                    let s = try db.statement("SELECT id, length, state FROM segment")
-                    var known: [Int64: (length: Int64, state: Int)] = [:]
-                    while try s.step() { known[s.int64(0)] = (s.int64(1), s.int(2)) }
-                    for (segment, info) in known {
-                        switch info.state {
-                        case 0:
-                            if let size = segments.size(of: segment), size > info.length {
-                                try segments.truncate(segment: segment, to: info.length)
-                            }
-                        case 1 where mayRemoveBuilding, 2:
-                            try segments.remove(segment: segment)
-                            try db.statement("DELETE FROM segment WHERE id = ?").bind(.int(segment)).run()
-                        default:
-                            break
-                        }
-                    }
-                    for segment in try segments.existing() where known[segment] == nil {
-                        try segments.remove(segment: segment)
-                    }
-                }
-            }
-        }
     }
 
     /// Allocates a UIDVALIDITY that no earlier mailbox of this account had: the current
@@ -280,41 +252,47 @@ enum Migrations {
     }
 }
 
-/// An exclusive advisory lock on a file of an account, between processes and between
-/// threads of one (each value opens its own descriptor). Closing the descriptor, when
-/// the value goes away, releases it.
-/// - `compact.lock`, held by `roost compact`: recovery elsewhere never removes the
-///   segment a live compaction is writing.
-/// - `append.lock`, held while new bytes are written past a segment's committed length
-///   and until that length is committed: recovery never cuts them as a torn tail, and
-///   compaction never seals the segment under them.
+/// An advisory lock (flock) on a file in an account folder, between processes and between
+/// threads of one (each value opens its own descriptor). Closing the descriptor, when the
+/// value goes away or the process dies, releases it.
 final class FileLock {
     let path: String
     private let fd: Int32
 
-    init(path: String) {
+    init(path: String) throws {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw fileError("cannot open \(path)") }
     }
 
-    static func compaction(_ root: String) -> FileLock { FileLock(path: root + "/compact.lock") }
-    static func append(_ root: String) -> FileLock { FileLock(path: root + "/append.lock") }
+    deinit { close(fd) }
 
-    deinit { if fd >= 0 { close(fd) } }
-
-    /// Runs `body` holding the lock (the value is kept alive until then, so the
-    /// descriptor cannot close early).
+    /// Runs `body` holding the lock exclusively (the value is kept alive until then, so
+    /// the descriptor cannot close early).
     func holding<T>(_ body: () throws -> T) throws -> T {
         try lock()
         defer { flock(fd, LOCK_UN) }
         return try withExtendedLifetime(self) { try body() }
     }
 
-    func tryLock() -> Bool { fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 }
+    func tryLock(exclusive: Bool = true) -> Bool { flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 }
     func lock() throws {
-        guard fd >= 0 else { throw StoreError.io("cannot open \(path)") }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else { throw StoreError.io("cannot lock \(path): \(errnoText())") }
         }
     }
+
+    /// Held by `roost compact` on an account, so that recovery in another process never
+    /// removes the segment a live compaction is writing.
+    static func compaction(root: String) throws -> FileLock { try FileLock(path: root + "/compact.lock") }
+
+    /// Held shared by every process with the account open; taken exclusively to rebuild a
+    /// damaged index.
+    static func inUse(root: String) throws -> FileLock { try FileLock(path: root + "/open.lock") }
+
+    /// Held while new bytes are written past a segment's committed length and until that
+    /// length is committed (a group commit writes them outside the index's write lock):
+    /// whoever looks for torn tails, and compaction sealing a segment, hold it too. Taken
+    /// before the account's own lock, never inside it.
+    static func append(root: String) throws -> FileLock { try FileLock(path: root + "/append.lock") }
 }

@@ -53,7 +53,7 @@ final class GroupCommit: @unchecked Sendable {
     /// length is committed.
     private func commit(_ batch: [Request]) {
         do {
-            try FileLock.append(account.root).holding {
+            try FileLock.append(root: account.root).holding {
                 let size = batch.reduce(0) { $0 + $1.messages.reduce(0) { $0 + $1.message.bytes.count } }
                 let (segment, start) = try account.withDatabase { try account.db.transaction { try account.currentSegmentLocked(adding: size) } }
                 var offset = start
@@ -66,25 +66,32 @@ final class GroupCommit: @unchecked Sendable {
                     }
                     locations.append(l)
                 }
-                try withPieces(batch.flatMap { $0.messages.map(\.message.bytes) }) { pieces in
-                    try account.segments.write(segment: segment, at: start, pieces: pieces)
-                }
-                try account.withDatabase {
-                    let db = account.db
-                    try db.transaction {
-                        for (request, l) in zip(batch, locations) {
-                            try db.execute("SAVEPOINT one")
-                            do {
-                                request.result = .success(try account.insertLocked(request.messages, locations: l, into: request.mailbox))
-                                try db.execute("RELEASE one")
-                            } catch {
-                                try db.execute("ROLLBACK TO one")
-                                try db.execute("RELEASE one")
-                                request.result = .failure(error)
-                            }
-                        }
-                        try db.statement("UPDATE segment SET length = ? WHERE id = ?").bind(.int(offset), .int(segment)).run()
+                do {
+                    try withPieces(batch.flatMap { $0.messages.map(\.message.bytes) }) { pieces in
+                        try account.segments.write(segment: segment, at: start, pieces: pieces)
                     }
+                    try account.withDatabase {
+                        let db = account.db
+                        try db.transaction {
+                            for (request, l) in zip(batch, locations) {
+                                try db.execute("SAVEPOINT one")
+                                do {
+                                    request.result = .success(try account.insertLocked(request.messages, locations: l, into: request.mailbox))
+                                    try db.execute("RELEASE one")
+                                } catch {
+                                    try db.execute("ROLLBACK TO one")
+                                    try db.execute("RELEASE one")
+                                    request.result = .failure(error)
+                                }
+                            }
+                            try db.statement("UPDATE segment SET length = ? WHERE id = ?").bind(.int(offset), .int(segment)).run()
+                        }
+                    }
+                } catch {
+                    // The bytes of a failed commit are no message's. Cut them now, not at the
+                    // next write: a full disk gets their space back at once.
+                    _ = try? account.withDatabase { try account.recoverLocked() }
+                    throw error
                 }
             }
         } catch {

@@ -45,9 +45,9 @@ final class SegmentFiles {
 
     func sync(segment: Int64) throws {
         let fd = open(path(segment), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io("cannot open \(path(segment)): \(errnoText())") }
+        guard fd >= 0 else { throw fileError("cannot open \(path(segment))") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.io("cannot sync \(path(segment)): \(errnoText())") }
+        guard fsync(fd) == 0 else { throw fileError("cannot sync \(path(segment))") }
         try FileSystem.syncDirectory(directory)
     }
 
@@ -55,9 +55,9 @@ final class SegmentFiles {
         let path = self.path(segment)
         let created = access(path, F_OK) != 0
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.io("cannot open \(path): \(errnoText())") }
+        guard fd >= 0 else { throw fileError("cannot open \(path)") }
         defer { close(fd) }
-        guard ftruncate(fd, off_t(offset)) == 0 else { throw StoreError.io("cannot truncate \(path): \(errnoText())") }
+        guard ftruncate(fd, off_t(offset)) == 0 else { throw fileError("cannot truncate \(path)") }
         var position = off_t(offset)
         for piece in pieces where piece.count > 0 {
             var done = 0
@@ -65,14 +65,14 @@ final class SegmentFiles {
                 let n = pwrite(fd, piece.baseAddress! + done, piece.count - done, position)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw StoreError.io("cannot write \(path): \(errnoText())")
+                    throw fileError("cannot write \(path)")
                 }
                 done += n
                 position += off_t(n)
             }
         }
         guard sync else { return }
-        guard fdatasync(fd) == 0 else { throw StoreError.io("cannot sync \(path): \(errnoText())") }
+        guard fdatasync(fd) == 0 else { throw fileError("cannot sync \(path)") }
         if created { try FileSystem.syncDirectory(directory) }
     }
 
@@ -80,7 +80,7 @@ final class SegmentFiles {
     func truncate(segment: Int64, to length: Int64) throws {
         let path = self.path(segment)
         guard Glibc.truncate(path, off_t(length)) == 0 || errno == ENOENT else {
-            throw StoreError.io("cannot truncate \(path): \(errnoText())")
+            throw fileError("cannot truncate \(path)")
         }
     }
 
@@ -93,7 +93,7 @@ final class SegmentFiles {
     func remove(segment: Int64) throws {
         forget(segment)
         if unlink(path(segment)) != 0 && errno != ENOENT {
-            throw StoreError.io("cannot remove \(path(segment)): \(errnoText())")
+            throw fileError("cannot remove \(path(segment))")
         }
     }
 
@@ -110,7 +110,7 @@ final class SegmentFiles {
         let fd = open(path(segment), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw SegmentMissing() }
-            throw StoreError.io("cannot open \(path(segment)): \(errnoText())")
+            throw fileError("cannot open \(path(segment))")
         }
         readers[segment] = fd
         return fd
@@ -130,7 +130,7 @@ final class SegmentFiles {
             let n = pread(fd, buffer.baseAddress!, want, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StoreError.io("cannot read \(path(segment)): \(errnoText())")
+                throw fileError("cannot read \(path(segment))")
             }
             if n == 0 { throw StoreError.corrupted("segment \(segment) ends before offset \(offset + Int64(done)) (message bytes missing)") }
             try chunk(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
@@ -166,12 +166,21 @@ enum FileSystem {
     /// Makes a directory entry (a new or removed file) durable.
     static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io("cannot open directory \(path): \(errnoText())") }
+        guard fd >= 0 else { throw fileError("cannot open directory \(path)") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.io("cannot sync directory \(path): \(errnoText())") }
+        guard fsync(fd) == 0 else { throw fileError("cannot sync directory \(path)") }
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// The error of a system call on a store file that just failed: `.noSpace` when the file
+/// system is full, so that deliveries answer "insufficient storage" and not a vague
+/// temporary failure; `.io` otherwise. Reads `errno`, so call it straight after the call.
+func fileError(_ what: String) -> StoreError {
+    let code = errno
+    let text = "\(what): \(String(cString: strerror(code)))"
+    return code == ENOSPC || code == EDQUOT ? .noSpace(text) : .io(text)
+}

@@ -46,7 +46,7 @@ final class Database {
         if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(error)
-            throw StoreError.database(code: rc, message: "\(message) (in: \(sql.prefix(80)))")
+            throw failure(rc, "\(message) (in: \(sql.prefix(80)))")
         }
     }
 
@@ -82,6 +82,15 @@ final class Database {
         }
     }
 
+    /// Replaces this database's whole content with `source`'s in one transaction (SQLite's
+    /// online backup), so that a crash leaves the old content or the new, never a mix.
+    func replaceContent(with source: Database) throws {
+        guard let backup = sqlite3_backup_init(handle, "main", source.handle, "main") else { throw error(sqlite3_errcode(handle)) }
+        let rc = sqlite3_backup_step(backup, -1)
+        sqlite3_backup_finish(backup)
+        guard rc == SQLITE_DONE else { throw error(rc) }
+    }
+
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -93,7 +102,17 @@ final class Database {
     }
 
     func error(_ rc: Int32) -> StoreError {
-        .database(code: rc, message: String(cString: sqlite3_errmsg(handle)))
+        failure(rc, String(cString: sqlite3_errmsg(handle)))
+    }
+
+    /// A full disk is `.noSpace` whichever way SQLite saw it: SQLITE_FULL from a write, or
+    /// an I/O error (a sync) that the system gave as ENOSPC or EDQUOT.
+    private func failure(_ rc: Int32, _ message: String) -> StoreError {
+        let cause = sqlite3_system_errno(handle)
+        if rc & 0xFF == SQLITE_FULL || (rc & 0xFF == SQLITE_IOERR && (cause == ENOSPC || cause == EDQUOT)) {
+            return .noSpace("\(path): \(message)")
+        }
+        return .database(code: rc, message: message)
     }
 }
 
@@ -176,6 +195,16 @@ final class Statement {
     func text(_ column: Int32) -> String? {
         guard let c = sqlite3_column_text(pointer, column) else { return nil }
         return String(cString: c)
+    }
+
+    /// A column as whatever it holds; the index stores no REAL values, so one is read as an integer.
+    func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(pointer, column) {
+        case SQLITE_NULL: return .null
+        case SQLITE_TEXT: return .text(text(column) ?? "")
+        case SQLITE_BLOB: return .blob(blob(column))
+        default: return .int(int64(column))
+        }
     }
 
     func blob(_ column: Int32) -> [UInt8] {

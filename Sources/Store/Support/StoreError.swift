@@ -9,6 +9,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPermitted(String)
     case corrupted(String)            // on-disk data failed a check
     case io(String)                   // a system call failed; retrying later may work
+    case noSpace(String)              // the file system is full (or its quota reached); retrying once space is freed works
     case database(code: Int32, message: String)
 
     public var description: String {
@@ -21,6 +22,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notPermitted(let s): return s
         case .corrupted(let s): return s
         case .io(let s): return s
+        case .noSpace(let s): return s
         case .database(let code, let message): return "database error \(code): \(message)"
         }
     }
@@ -29,7 +31,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// the caller should answer "try again later" (LMTP 4xx, sysexits 75).
     public var isTemporary: Bool {
         switch self {
-        case .io, .database: return true
+        case .io, .noSpace, .database: return true
         default: return false
         }
     }
