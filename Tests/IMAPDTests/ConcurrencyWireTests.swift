@@ -39,7 +39,28 @@ import TestSupport
         try b.send("UID EXPUNGE 2")
         r = try a.send("UID FETCH 1:* UID")
         #expect(r.untagged == ["* 1 EXPUNGE", "* 1 EXISTS", "* 0 RECENT"])
+        #expect(r.completion == "OK UID FETCH completed", "a UID FETCH ignores UIDs that no longer exist")
         #expect(try a.send("UID FETCH 1:* UID").untagged == ["* 1 FETCH (UID 3)"])
+    }
+
+    /// Another session's flag change still waiting to be told must not come after this
+    /// session's own later change to the same message: the client would go back to the
+    /// older flags (found by the load test).
+    @Test func ownChangeIsNotUndoneByAnOlderOneWaiting() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("first"))
+        let a = try f.client(), b = try f.client()
+        try a.send("SELECT INBOX")
+        try b.send("SELECT INBOX")
+        try a.send("STORE 1 +FLAGS ($Label1)")
+        var r = try b.send("STORE 1 +FLAGS (\\Answered)")
+        #expect(r.untagged.filter { $0.contains("FETCH") } == ["* 1 FETCH (FLAGS (\\Answered $Label1))"])
+        #expect(try b.send("NOOP").untagged.filter { $0.contains("FETCH") } == [])
+        // With .SILENT the client is told the flags as they are now, both changes in them.
+        try a.send("STORE 1 +FLAGS (\\Flagged)")
+        r = try b.send("STORE 1 +FLAGS.SILENT (\\Seen)")
+        let told = r.untagged + (try b.send("NOOP").untagged)
+        #expect(told.filter { $0.contains("FETCH") } == ["* 1 FETCH (UID 1 FLAGS (\\Answered \\Flagged \\Seen $Label1))"])
     }
 
     @Test func fiveSessionsAgreeOnNumbering() throws {

@@ -86,9 +86,9 @@ import TestSupport
         _ = s.handle(.jobFinished(ctx))
         // IDLE, then a change: an announcement is run at once.
         #expect(input(&s, "c IDLE") == ["+ idling\r\n"])
-        #expect(describe(s.handle(.change(.appended([UID(2)])))) == ["run Pending -"])
+        #expect(describe(s.handle(.changes([.appended([UID(2)])]))) == ["run Pending -"])
         // Another change while it runs waits, and runs next.
-        #expect(describe(s.handle(.change(.appended([UID(3)])))) == [])
+        #expect(describe(s.handle(.changes([.appended([UID(3)])]))) == [])
         #expect(describe(s.handle(.jobFinished(ctx))) == ["run Pending -"])
         #expect(describe(s.handle(.jobFinished(ctx))) == [])
         #expect(input(&s, "DONE") == ["c OK IDLE terminated\r\n"])

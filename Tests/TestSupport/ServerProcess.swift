@@ -92,6 +92,14 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     public func port(_ kind: String) -> Int { ports[kind] ?? 0 }
+
+    /// The server's resident memory in bytes (VmRSS), nil once it has exited.
+    public func residentBytes() -> Int? {
+        guard process.isRunning, let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
 }
 
 public struct ServerError: Error, CustomStringConvertible {

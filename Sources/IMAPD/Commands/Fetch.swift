@@ -100,7 +100,7 @@ struct FetchCommand: CommandJob {
             // RFC 4314 §4: without the `s` right a FETCH does not set \Seen.
             if setsSeen && !view.readOnly && view.rights.contains(.seen) && !indices.isEmpty,
                let result = try unlessDiskIsFull({ try account.store(view.uidSet(indices), in: view.id, .add, Flags(system: [.seen]), reader: view.reader) }) {
-                if let modSeq = result.updated.first?.modSeq { view.noteOwnFlagChange(modSeq) }
+                view.noteOwnFlagChanges(result.updated, reported: true)  // the FETCH answer gives the new FLAGS
                 seenSet = Set(result.updated.map(\.uid))
                 session.selected = view
             }
@@ -140,7 +140,10 @@ struct FetchCommand: CommandJob {
             if full() && next < targets.count { return .more }
         }
         if unknownEncoding { return .done(.no("Unknown content transfer encoding", .unknownCTE)) }
-        if expunged { return .done(.no("Some of the requested messages no longer exist", .expungeIssued)) }
+        // RFC 2180 §4.1.2: by sequence number, a message expunged elsewhere and not yet told
+        // is reported missing. A UID FETCH ignores UIDs that no longer exist (RFC 9051
+        // §6.4.9) and the EXPUNGE responses follow at once.
+        if expunged && !byUID { return .done(.no("Some of the requested messages no longer exist", .expungeIssued)) }
         return .done(.ok(byUID ? "UID FETCH completed" : "FETCH completed"))
     }
 

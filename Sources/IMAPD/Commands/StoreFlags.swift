@@ -36,7 +36,7 @@ struct StoreFlagsCommand: CommandJob {
         } else {
             result = try account.store(uids, in: view.id, action.operation, change, unchangedSince: since, reader: view.reader)
         }
-        for modSeq in Set(result.updated.map(\.modSeq)) { view.noteOwnFlagChange(modSeq) }
+        view.noteOwnFlagChanges(result.updated, reported: !action.silent)
         // A keyword the mailbox did not have yet: FLAGS and PERMANENTFLAGS say so first.
         let new = change.keywords.filter { k in !view.keywords.contains { $0.lowercased() == k.lowercased() } }
         if action.operation != .remove && !new.isEmpty && !result.updated.isEmpty {

@@ -124,7 +124,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         let events = forwarder.takeAccountEvents()
         guard !changes.isEmpty || !events.isEmpty else { return }
         var actions: [IMAPSession.Action] = []
-        for change in changes { actions += session.handle(.change(change)) }
+        actions += session.handle(.changes(changes))
         if !events.isEmpty { actions += session.handle(.accountEvents(events)) }
         perform(actions, context: context)
     }

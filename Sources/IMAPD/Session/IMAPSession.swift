@@ -47,7 +47,10 @@ struct IMAPSession: Sendable {
         case loginFinished(Result<SessionContext, LoginFailure>)
         /// A store command ended; its output has been written. The context it leaves.
         case jobFinished(SessionContext)
-        case change(MailboxChange)
+        /// Changes to the selected mailbox, oldest first, all that were waiting: they are
+        /// taken in together so that an announcement started by the first cannot overtake
+        /// the later ones and leave an older new message behind a newer one.
+        case changes([MailboxChange])
         /// Things that happened in the account, for a session with NOTIFY on.
         case accountEvents([AccountEvent])
         /// Time for IDLE's keepalive line.
@@ -117,8 +120,8 @@ struct IMAPSession: Sendable {
             return loginFinished(result)
         case .jobFinished(let context):
             return jobFinished(context)
-        case .change(let change):
-            return changeArrived(change)
+        case .changes(let changes):
+            return changesArrived(changes)
         case .accountEvents(let events):
             guard context?.notify != nil else { return [] }
             queuedEvents += events
@@ -403,13 +406,13 @@ struct IMAPSession: Sendable {
         return [write(.tagged(tag, .ok("IDLE terminated")))]
     }
 
-    private mutating func changeArrived(_ change: MailboxChange) -> [Action] {
-        guard context?.selected != nil else { return [] }
+    private mutating func changesArrived(_ changes: [MailboxChange]) -> [Action] {
+        guard context?.selected != nil, !changes.isEmpty else { return [] }
         if running {
-            queued.append(change)
+            queued += changes
             return []
         }
-        context?.selected?.receive(change)
+        for change in changes { context?.selected?.receive(change) }
         if case .idling = state, let context, context.notify == nil {
             return startJob(Announcer.Pending(), tag: nil, context: context)
         }

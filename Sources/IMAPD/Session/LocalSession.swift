@@ -35,7 +35,7 @@ public struct LocalSession {
                 output.writeBuffer(&out.buffer)
                 pending += session.handle(.jobFinished(context))
                 let changes = context.observer.takeChanges()
-                for change in changes { pending += session.handle(.change(change)) }
+                pending += session.handle(.changes(changes))
             case .login, .startTLS, .startCompression, .loggedIn, .close:
                 continue
             }

@@ -35,8 +35,9 @@ public struct SelectedMailbox: Sendable {
     private var pendingNew = Set<UID>()
     private var pendingExpunged = Set<UID>()
     private var pendingFlags: [UID: FlagUpdate] = [:]
-    /// Mod-sequences of flag changes this session made and already answered for.
-    private var ownModSeqs = Set<UInt64>()
+    /// Mod-sequences of flag changes this session made and answered for, each with whether
+    /// the answer told the client the new flags (not so with .SILENT).
+    private var ownModSeqs: [UInt64: Bool] = [:]
 
     public init(id: MailboxID, account: Account, owner: AccountRecord, reader: String?, rights: Rights = .all,
                 name: String, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence,
@@ -79,10 +80,23 @@ public struct SelectedMailbox: Sendable {
         return lo
     }
 
-    /// Notes a change made by this session itself that it answers for directly.
-    public mutating func noteOwnFlagChange(_ modSeq: ModSequence) {
-        ownModSeqs.insert(modSeq.rawValue)
-        highestModSeq = max(highestModSeq, modSeq)
+    /// Notes changes made by this session itself that it answers for directly; `reported`
+    /// when the answer told the client the new flags.
+    public mutating func noteOwnFlagChanges(_ updates: [FlagUpdate], reported: Bool) {
+        for u in updates {
+            ownModSeqs[u.modSeq.rawValue] = reported
+            highestModSeq = max(highestModSeq, u.modSeq)
+            supersede(u, reported: reported)
+        }
+    }
+
+    /// Another session's change to a message waits to be told, and this session's own
+    /// change came after it: telling the older flags now would undo the newer ones in
+    /// the client. When the client was told the new flags the older change is dropped;
+    /// otherwise the client is told the flags as they are now, which include both.
+    private mutating func supersede(_ own: FlagUpdate, reported: Bool) {
+        guard let waiting = pendingFlags[own.uid], waiting.modSeq < own.modSeq else { return }
+        pendingFlags[own.uid] = reported ? nil : own
     }
 
     /// Queues a change from the store's notification stream.
@@ -104,7 +118,10 @@ public struct SelectedMailbox: Sendable {
                 // Another reader's own \Seen is none of this session's business.
                 if let other = u.reader, other != reader { continue }
                 highestModSeq = max(highestModSeq, u.modSeq)
-                if ownModSeqs.contains(u.modSeq.rawValue) { continue }
+                if let reported = ownModSeqs[u.modSeq.rawValue] {
+                    supersede(u, reported: reported)
+                    continue
+                }
                 if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
             }
         case .renamed(let newName):

@@ -371,7 +371,7 @@ extension Account {
         }
         var shared: [FlagUpdate] = [], own: [FlagUpdate] = []
         let result: StoreResult = try withDatabase {
-            try db.transaction {
+            let result = try db.transaction {
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
                 var updates: [FlagUpdate] = []
@@ -442,9 +442,11 @@ extension Account {
                 }
                 return StoreResult(updated: updates, modified: modified)
             }
+            // Told while the account is still held, so sessions learn changes in the order they were made.
+            if !shared.isEmpty { hub.publish(.flags(shared), to: mailbox) }
+            if !own.isEmpty { hub.publish(.flags(own), to: mailbox) }
+            return result
         }
-        if !shared.isEmpty { hub.publish(.flags(shared), to: mailbox) }
-        if !own.isEmpty { hub.publish(.flags(own), to: mailbox) }
         return result
     }
 
@@ -454,7 +456,7 @@ extension Account {
     private func storeSystemFlags(_ uids: UIDSet, in mailbox: MailboxID, adding: Bool, _ change: SystemFlags) throws -> StoreResult {
         let bits = Int64(change.rawValue)
         let updates: [FlagUpdate] = try withDatabase {
-            try db.transaction {
+            let updates = try db.transaction { () -> [FlagUpdate] in
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
                 let update = try db.statement(adding
@@ -492,8 +494,9 @@ extension Account {
                 updates.sort { $0.uid < $1.uid }
                 return updates
             }
+            if !updates.isEmpty { hub.publish(.flags(updates), to: mailbox) }
+            return updates
         }
-        if !updates.isEmpty { hub.publish(.flags(updates), to: mailbox) }
         return StoreResult(updated: updates, modified: UIDSet())
     }
 
@@ -503,11 +506,11 @@ extension Account {
     /// them when `onlyDeleted` is false; leaves tombstones for QRESYNC. Returns the UIDs removed.
     @discardableResult
     public func expunge(_ uids: UIDSet? = nil, in mailbox: MailboxID, onlyDeleted: Bool = true) throws -> [UID] {
-        let removed: [UID] = try withDatabase {
-            try db.transaction { try expungeLocked(uids, in: mailbox, onlyDeleted: onlyDeleted) }
+        try withDatabase {
+            let removed = try db.transaction { try expungeLocked(uids, in: mailbox, onlyDeleted: onlyDeleted) }
+            if !removed.isEmpty { hub.publish(.expunged(removed), to: mailbox) }
+            return removed
         }
-        if !removed.isEmpty { hub.publish(.expunged(removed), to: mailbox) }
-        return removed
     }
 
     private func expungeLocked(_ uids: UIDSet?, in mailbox: MailboxID, onlyDeleted: Bool) throws -> [UID] {
@@ -577,27 +580,27 @@ extension Account {
 
     /// Copies messages into another mailbox; the copies share the stored bytes (RFC 4315 COPYUID).
     public func copy(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
-        let result = try withDatabase {
-            try db.transaction { try copyLocked(uids, from: source, to: destination) }
+        try withDatabase {
+            let result = try db.transaction { try copyLocked(uids, from: source, to: destination) }
+            if !result.destination.isEmpty { hub.publish(.appended(result.destination), to: destination) }
+            return result
         }
-        if !result.destination.isEmpty { hub.publish(.appended(result.destination), to: destination) }
-        return result
     }
 
     /// Moves messages (RFC 6851): copy and expunge in one transaction.
     public func move(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
-        let result = try withDatabase {
-            try db.transaction {
+        try withDatabase {
+            let result = try db.transaction {
                 let copied = try copyLocked(uids, from: source, to: destination)
                 _ = try expungeLocked(UIDSet(copied.source), in: source, onlyDeleted: false)
                 return copied
             }
+            if !result.destination.isEmpty {
+                hub.publish(.appended(result.destination), to: destination)
+                hub.publish(.expunged(result.source), to: source)
+            }
+            return result
         }
-        if !result.destination.isEmpty {
-            hub.publish(.appended(result.destination), to: destination)
-            hub.publish(.expunged(result.source), to: source)
-        }
-        return result
     }
 
     private func copyLocked(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {

@@ -41,9 +41,7 @@ final class GroupCommit: @unchecked Sendable {
             condition.broadcast()
         }
         condition.unlock()
-        let result = request.result!
-        if case .success(let appended) = result { account.hub.publish(.appended(appended.uids), to: mailbox) }
-        return try result.get()
+        return try request.result!.get()
     }
 
     /// Writes every request's bytes, syncs them, then inserts each request's rows under its
@@ -85,6 +83,11 @@ final class GroupCommit: @unchecked Sendable {
                                 }
                             }
                             try db.statement("UPDATE segment SET length = ? WHERE id = ?").bind(.int(offset), .int(segment)).run()
+                        }
+                        // Told in UID order while the account is held: a session that heard of
+                        // a UID has heard of every lower one (it can only add messages at the end).
+                        for request in batch {
+                            if case .success(let appended) = request.result { account.hub.publish(.appended(appended.uids), to: request.mailbox) }
                         }
                     }
                 } catch {
