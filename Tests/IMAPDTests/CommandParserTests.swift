@@ -165,12 +165,7 @@ import Testing
         ("a FETCH 1 BODY.PEEK", "a", "BODY.PEEK needs a section"),
     ] as [(String, String?, String)])
     func errors(input: String, tag: String?, message: String) {
-        switch CommandParser.parse(input) {
-        case .success(let c): Issue.record("parsed \(c)")
-        case .failure(let e):
-            #expect(e.tag == tag)
-            #expect(e.message == message)
-        }
+        expectParseError(input, tag: tag, message)
     }
 
     @Test func deepNestingIsRefused() {

@@ -71,12 +71,7 @@ import Testing
         ("a UID FETCH 1:* FLAGS (PARTIAL 1:5", "Missing arguments"),
     ])
     func errors(input: String, message: String) {
-        switch CommandParser.parse(input) {
-        case .success(let c): Issue.record("parsed \(c)")
-        case .failure(let e):
-            #expect(e.tag == "a")
-            #expect(e.message == message, "\(input)")
-        }
+        expectParseError(input, message)
     }
 
     @Test func positions() {

@@ -66,12 +66,7 @@ import Testing
         ("a UID THREAD REFERENCES \"UTF-8 ALL", "Unterminated quoted string"),
     ])
     func errors(input: String, message: String) {
-        switch CommandParser.parse(input) {
-        case .success(let c): Issue.record("parsed \(c)")
-        case .failure(let e):
-            #expect(e.tag == "a")
-            #expect(e.message == message, "\(input)")
-        }
+        expectParseError(input, message)
     }
 
     @Test func hostilePrograms() {

@@ -1,18 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Store
-
-/// A small deterministic generator, so a failing sequence can be replayed by its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct MailboxTests {
     @Test func createRenameDelete() throws {
@@ -306,7 +295,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func sequencesKeepCountersTrue(seed: UInt64) throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let f = try Fixture()
         let a = f.alice
         a.lock.withLock { a.uidCache.smallest = 1 }  // every mailbox's UIDs are kept and must stay true

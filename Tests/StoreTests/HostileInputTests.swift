@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Store
 
 /// Input an attacker or a broken mailer could send: the parser must not trap, and what
@@ -101,7 +102,7 @@ import Store
 
     /// Seeded, so a failure names an input that can be reproduced.
     @Test func randomInputs() {
-        var random = SplitMix64(state: 0x5EED_0001)
+        var random = SplitMix64(seed: 0x5EED_0001)
         let pieces: [[UInt8]] = [
             "\r\n", "\n", "\r", " ", "\t", ":", ";", ",", "\"", "\\", "(", ")", "<", ">", "@", "=", "--", "--b", "--b--",
             "Content-Type: multipart/mixed; boundary=b\r\n", "Content-Type: message/rfc822\r\n",
@@ -125,7 +126,7 @@ import Store
     }
 
     @Test func mutatedCorpus() {
-        var random = SplitMix64(state: 0x5EED_0002)
+        var random = SplitMix64(seed: 0x5EED_0002)
         var failures: [String] = []
         for round in 0..<3000 {
             var message = MIMECorpus.all[Int(random.next() % UInt64(MIMECorpus.all.count))].message
