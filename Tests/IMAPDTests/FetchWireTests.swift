@@ -64,6 +64,9 @@ import TestSupport
         let rest = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
         #expect(try fetch(c, "BODY.PEEK[HEADER.FIELDS.NOT (From To Subject Date Message-ID)]")
             == "* 1 FETCH (BODY[HEADER.FIELDS.NOT (From To Subject Date Message-ID)] \(literal(rest)))")
+        // A field name that is no atom is named back as a quoted string.
+        #expect(try fetch(c, #"BODY.PEEK[HEADER.FIELDS ("X-a)b" "Q\"x" From)]"#)
+            == #"* 1 FETCH (BODY[HEADER.FIELDS ("X-a)b" "Q\"x" From)] "# + literal("From: Alice <alice@example.org>\r\n\r\n") + ")")
         #expect(try fetch(c, "BODY.PEEK[]<0.4>") == "* 1 FETCH (BODY[]<0> {4}\r\nFrom)")
         #expect(try fetch(c, "BODY.PEEK[1]<6.3>") == "* 1 FETCH (BODY[1]<6> {3}\r\nBob)")
         #expect(try fetch(c, "BODY.PEEK[1]<1000.3>") == "* 1 FETCH (BODY[1]<1000> {0}\r\n)")

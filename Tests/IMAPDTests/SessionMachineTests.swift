@@ -95,6 +95,38 @@ import TestSupport
         #expect(describe(s.handle(.shutdown)) == ["* BYE Server shutting down\r\n", "close"])
     }
 
+    @Test func changesForAMailboxNoLongerSelectedAreDropped() throws {
+        var s = session()
+        _ = input(&s, "a LOGIN u pw")
+        var ctx = try context()
+        _ = s.handle(.loginFinished(.success(ctx)))
+        ctx.selected = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
+        _ = input(&s, "b SELECT INBOX")
+        _ = s.handle(.jobFinished(ctx))
+        // A change of INBOX comes while a SELECT of another mailbox runs: not for that one.
+        _ = input(&s, "c SELECT Other")
+        #expect(describe(s.handle(.changes([.appended([UID(2)])]))) == [])
+        ctx.selected = SelectedMailbox(id: 2, account: ctx.account, owner: ctx.user, reader: nil, name: "Other", readOnly: false, uidValidity: 7, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
+        _ = s.handle(.jobFinished(ctx))
+        #expect(s.context?.selected?.hasPending == false)
+    }
+
+    @Test func ownFlagChangesAreForgottenOnceTold() throws {
+        let ctx = try context()
+        var view = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1), UID(2)], highestModSeq: ModSequence(1), recent: UIDSet())
+        for n in 2...1000 {
+            let own = FlagUpdate(uid: UID(1), flags: Flags(system: n % 2 == 0 ? .flagged : []), modSeq: ModSequence(UInt64(n)))
+            view.noteOwnFlagChanges([own], reported: true)
+            view.receive(.flags([own]))
+        }
+        #expect(view.ownChangesAwaitingNotice <= 1)
+        // The own change told back is not announced; another session's later one is.
+        #expect(!view.hasPending)
+        view.receive(.flags([FlagUpdate(uid: UID(2), flags: Flags(system: .seen), modSeq: ModSequence(1001))]))
+        #expect(view.hasPending)
+        #expect(view.ownChangesAwaitingNotice == 0)
+    }
+
     @Test func framingErrorsAreAnswered() {
         var s = session()
         #expect(describe(s.handle(.input(.continuationNeeded))) == ["+ Ready for literal data\r\n"])

@@ -436,13 +436,27 @@ public struct Section: Equatable, Sendable {
         switch text {
         case .none: suffix = ""
         case .header: suffix = "HEADER"
-        case .headerFields(let names): suffix = "HEADER.FIELDS (\(names.joined(separator: " ")))"
-        case .headerFieldsNot(let names): suffix = "HEADER.FIELDS.NOT (\(names.joined(separator: " ")))"
+        case .headerFields(let names): suffix = "HEADER.FIELDS (\(Self.headerList(names)))"
+        case .headerFieldsNot(let names): suffix = "HEADER.FIELDS.NOT (\(Self.headerList(names)))"
         case .text: suffix = "TEXT"
         case .mime: suffix = "MIME"
         }
         if !suffix.isEmpty { s += s.isEmpty ? suffix : "." + suffix }
         return s
+    }
+
+    /// Field names as astrings: an atom when every byte is an ATOM-CHAR, else a quoted
+    /// string (the parser admits only printable ASCII names, so one always fits).
+    static func headerList(_ names: [String]) -> String {
+        names.map { name in
+            if name.utf8.allSatisfy(\.isAtomChar), name.uppercased() != "NIL" { return name }
+            var quoted = "\""
+            for c in name {
+                if c == "\"" || c == "\\" { quoted.append("\\") }
+                quoted.append(c)
+            }
+            return quoted + "\""
+        }.joined(separator: " ")
     }
 }
 

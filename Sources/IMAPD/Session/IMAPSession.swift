@@ -82,6 +82,8 @@ struct IMAPSession: Sendable {
     /// A store command is running; changes wait in `queued` until it ends.
     var running = false
     var queued: [MailboxChange] = []
+    /// The mailbox the queued changes are of: a command that selects another drops them.
+    var queuedFor: MailboxID?
     var queuedEvents: [AccountEvent] = []
     /// IDLE's DONE came while the last announcement was still being made.
     var idleDone = false
@@ -369,8 +371,11 @@ struct IMAPSession: Sendable {
     private mutating func jobFinished(_ finished: SessionContext) -> [Action] {
         running = false
         var context = finished
-        for change in queued { context.selected?.receive(change) }
+        if let id = queuedFor, context.selected?.id == id {
+            for change in queued { context.selected?.receive(change) }
+        }
         queued.removeAll()
+        queuedFor = nil
         self.context = context
         if context.mustDisconnect {
             state = .loggedOut
@@ -409,6 +414,8 @@ struct IMAPSession: Sendable {
     private mutating func changesArrived(_ changes: [MailboxChange]) -> [Action] {
         guard context?.selected != nil, !changes.isEmpty else { return [] }
         if running {
+            if queuedFor != context?.selected?.id { queued.removeAll() }
+            queuedFor = context?.selected?.id
             queued += changes
             return []
         }

@@ -36,8 +36,15 @@ public struct SelectedMailbox: Sendable {
     private var pendingExpunged = Set<UID>()
     private var pendingFlags: [UID: FlagUpdate] = [:]
     /// Mod-sequences of flag changes this session made and answered for, each with whether
-    /// the answer told the client the new flags (not so with .SILENT).
+    /// the answer told the client the new flags (not so with .SILENT); held only until the
+    /// store's notification of the change arrives.
     private var ownModSeqs: [UInt64: Bool] = [:]
+    /// The highest mod-sequence of a flag change the notification stream has brought. The
+    /// store tells changes in the order they were made, so an own change below it was
+    /// already told and needs no entry.
+    private var notifiedModSeq: UInt64 = 0
+    /// How many own changes wait for their notification (a long session must not pile them up).
+    var ownChangesAwaitingNotice: Int { ownModSeqs.count }
 
     public init(id: MailboxID, account: Account, owner: AccountRecord, reader: String?, rights: Rights = .all,
                 name: String, readOnly: Bool, uidValidity: UInt32, uids: [UID], highestModSeq: ModSequence,
@@ -84,7 +91,7 @@ public struct SelectedMailbox: Sendable {
     /// when the answer told the client the new flags.
     public mutating func noteOwnFlagChanges(_ updates: [FlagUpdate], reported: Bool) {
         for u in updates {
-            ownModSeqs[u.modSeq.rawValue] = reported
+            if u.modSeq.rawValue >= notifiedModSeq { ownModSeqs[u.modSeq.rawValue] = reported }
             highestModSeq = max(highestModSeq, u.modSeq)
             supersede(u, reported: reported)
         }
@@ -115,6 +122,7 @@ public struct SelectedMailbox: Sendable {
             }
         case .flags(let updates):
             for u in updates {
+                notifiedModSeq = max(notifiedModSeq, u.modSeq.rawValue)
                 // Another reader's own \Seen is none of this session's business.
                 if let other = u.reader, other != reader { continue }
                 highestModSeq = max(highestModSeq, u.modSeq)
@@ -124,6 +132,9 @@ public struct SelectedMailbox: Sendable {
                 }
                 if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
             }
+            // One command's changes share a mod-sequence (and may come in two notifications,
+            // shared flags and a reader's \Seen): only older own changes are done with.
+            if !ownModSeqs.isEmpty { ownModSeqs = ownModSeqs.filter { $0.key >= notifiedModSeq } }
         case .renamed(let newName):
             name = newName
         case .deleted:
