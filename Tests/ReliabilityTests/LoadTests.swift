@@ -175,10 +175,11 @@ final class LoadClient {
             guard let uid = target else { return }
             let flag = ["\\Flagged", "\\Seen", "\\Answered", "$Label1"].randomElement(using: &random)!
             try command("UID STORE \(uid) \(Bool.random(using: &random) ? "+" : "-")FLAGS (\(flag))")
-        case 55..<65:
+        // As many expunges as appends, so the mailbox keeps its size and memory may stay flat.
+        case 55..<63:
             commands += 1
             try absorb(try c.send("APPEND INBOX", literal: LoadClient.message("from \(name)")), "APPEND")
-        case 65..<72:
+        case 63..<72:
             guard let uid = target else { return }
             try command("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)")
             try command("UID EXPUNGE \(uid)")

@@ -157,6 +157,35 @@ enum FullTextCorpus {
         #expect(try search(f.alice, needle, in: inbox, index: true) == all + late)
     }
 
+    /// Background indexing runs on a thread of its own at nice 19, so sessions keep the
+    /// cores while an index is built.
+    @Test func backgroundIndexingRunsAtTheLowestPriority() throws {
+        let (f, inbox) = try fixture()
+        _ = try search(f.alice, .body("quarterly"), in: inbox, index: true)
+        var indexer: [String]?
+        for _ in 0..<200 where indexer == nil {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            for task in tasks {
+                let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+                guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == "roost-indexer",
+                      let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { continue }
+                // After "(comm)": state is field 3, nice field 19.
+                indexer = stat[stat.index(after: close)...].split(separator: " ").map(String.init)
+            }
+            if indexer == nil { usleep(10_000) }
+        }
+        let fields = try #require(indexer, "no roost-indexer thread")
+        #expect(fields.count > 16 && fields[16] == "\(BackgroundThread.niceness)")
+        // It finishes the index by itself.
+        var held = 0
+        for _ in 0..<500 where held < FullTextCorpus.all.count {
+            usleep(10_000)
+            held = f.alice.fullText.verify()?.count ?? 0
+        }
+        #expect(held == FullTextCorpus.all.count)
+    }
+
     @Test func anotherProcesssDeliveriesAreFound() throws {
         let (f, inbox) = try fixture()
         f.alice.fullText.catchUp(f.alice)

@@ -26,6 +26,7 @@ final class FullTextIndex: @unchecked Sendable {
     /// Set by the first search or maintenance run: only then do appends start background
     /// indexing, so one-shot processes (`roost deliver`, `roost import`) never index.
     private var isActive = false
+    /// Only times the next pass; passes run on the low-priority background thread.
     private let worker = DispatchQueue(label: "roost.fulltext", qos: .utility)
     private var catchUpPending = false
     private var catchUpRunning = false
@@ -123,12 +124,13 @@ final class FullTextIndex: @unchecked Sendable {
             catchUpRunning = true
             return true
         }
-        if start { worker.async { self.runPass(account) } }
+        if start { BackgroundThread.shared.run { self.runPass(account) } }
     }
 
     /// One pass if one was asked for since the last; appends during a pass ask for the next,
     /// which waits `passInterval` so that a stream of deliveries is indexed in few passes
-    /// (each pass lists every body of the account).
+    /// (each pass lists every body of the account). Passes run at the lowest CPU priority,
+    /// so sessions keep the cores while an index is built.
     private func runPass(_ account: Account) {
         let asked: Bool = flags.withLock {
             let asked = catchUpPending
@@ -138,7 +140,9 @@ final class FullTextIndex: @unchecked Sendable {
         }
         guard asked else { return }
         catchUp(account)
-        worker.asyncAfter(deadline: .now() + FullTextIndex.passInterval) { self.runPass(account) }
+        worker.asyncAfter(deadline: .now() + FullTextIndex.passInterval) {
+            BackgroundThread.shared.run { self.runPass(account) }
+        }
     }
 
     /// Brings the index level with the account: drops the rows of bodies that are gone or
