@@ -76,7 +76,8 @@ import TestSupport
         #expect(input(&s, "c LOGIN u pw") == ["login u pw -"])
     }
 
-    @Test func changesWaitWhileACommandRuns() throws {
+    /// A session logged in with INBOX (id 1, UID 1) selected.
+    func selectedSession() throws -> (IMAPSession, SessionContext) {
         var s = session()
         _ = input(&s, "a LOGIN u pw")
         var ctx = try context()
@@ -84,6 +85,12 @@ import TestSupport
         ctx.selected = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
         _ = input(&s, "b SELECT INBOX")
         _ = s.handle(.jobFinished(ctx))
+        return (s, ctx)
+    }
+
+    @Test func changesWaitWhileACommandRuns() throws {
+        let (session, ctx) = try selectedSession()
+        var s = session
         // IDLE, then a change: an announcement is run at once.
         #expect(input(&s, "c IDLE") == ["+ idling\r\n"])
         #expect(describe(s.handle(.changes([.appended([UID(2)])]))) == ["run Pending -"])
@@ -96,13 +103,7 @@ import TestSupport
     }
 
     @Test func changesForAMailboxNoLongerSelectedAreDropped() throws {
-        var s = session()
-        _ = input(&s, "a LOGIN u pw")
-        var ctx = try context()
-        _ = s.handle(.loginFinished(.success(ctx)))
-        ctx.selected = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1)], highestModSeq: ModSequence(1), recent: UIDSet())
-        _ = input(&s, "b SELECT INBOX")
-        _ = s.handle(.jobFinished(ctx))
+        var (s, ctx) = try selectedSession()
         // A change of INBOX comes while a SELECT of another mailbox runs: not for that one.
         _ = input(&s, "c SELECT Other")
         #expect(describe(s.handle(.changes([.appended([UID(2)])]))) == [])
