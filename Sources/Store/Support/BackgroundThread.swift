@@ -10,7 +10,9 @@ import Glibc
 /// lowered again without privilege, so the thread keeps it for good and runs nothing else.
 ///
 /// Work runs one item at a time, in the order given, so all accounts' indexing together
-/// takes at most one core.
+/// takes at most one core. What it holds while it runs (an account's database for a
+/// moment, the index during a batch's commit) keeps others waiting longer when the cores
+/// are busy with other work: keep such holds short.
 final class BackgroundThread: @unchecked Sendable {
     static let shared = BackgroundThread(name: "roost-indexer")
 
