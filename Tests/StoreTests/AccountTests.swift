@@ -191,7 +191,7 @@ import TestSupport
                                 NewMessage(bytes: message(2), flags: Flags(keywords: ["$Junk"])),
                                 NewMessage(bytes: message(3))], to: inbox.id)
         try f.alice.withDatabase {
-            try f.alice.db.execute("DROP TABLE keyword; DROP INDEX message_unseen; DROP INDEX message_deleted; PRAGMA user_version = 3")
+            try f.alice.db.execute("DROP TABLE uid_run; DROP TABLE keyword; DROP INDEX message_unseen; DROP INDEX message_deleted; PRAGMA user_version = 3")
         }
         let reopened = try Account(id: f.alice.id, root: f.alice.root)
         #expect(try reopened.keywords(in: inbox.id) == ["$Forwarded", "$Junk", "Work"])
@@ -377,4 +377,83 @@ final class Countdown: @unchecked Sendable {
     init(_ count: Int) { left = count }
     func done() { lock.withLock { left -= 1 } }
     var finished: Bool { lock.withLock { left <= 0 } }
+}
+
+@Suite struct UIDRunTests {
+    @Test func runsOfAscendingUIDs() {
+        #expect(UIDRun.runs(of: [] as [Int64]) == [])
+        #expect(UIDRun.runs(of: [1, 2, 3, 5, 7, 8] as [Int64])
+                == [UIDRun(first: 1, count: 3), UIDRun(first: 5, count: 1), UIDRun(first: 7, count: 2)])
+    }
+
+    @Test func subtractingSplitsAndDropsRuns() {
+        let runs = [UIDRun(first: 1, count: 5), UIDRun(first: 10, count: 3), UIDRun(first: 20, count: 1)]
+        #expect(UIDRun.subtracting([], from: runs) == runs)
+        #expect(UIDRun.subtracting([1, 3, 5], from: runs)
+                == [UIDRun(first: 2, count: 1), UIDRun(first: 4, count: 1), UIDRun(first: 10, count: 3), UIDRun(first: 20, count: 1)])
+        #expect(UIDRun.subtracting([7, 10, 11, 12, 20, 99], from: runs) == [UIDRun(first: 1, count: 5)],
+                "UIDs in no run are passed over; a run wholly removed goes")
+        #expect(UIDRun.subtracting([4, 5, 10], from: runs)
+                == [UIDRun(first: 1, count: 3), UIDRun(first: 11, count: 2), UIDRun(first: 20, count: 1)])
+    }
+
+    private func runs(_ a: Account, _ mailbox: MailboxID) throws -> [UIDRun] {
+        try a.withDatabase {
+            let s = try a.db.statement("SELECT first, count FROM uid_run WHERE mailbox = ? ORDER BY first").bind(.int(mailbox))
+            var result: [UIDRun] = []
+            while try s.step() { result.append(UIDRun(first: s.int64(0), count: s.int64(1))) }
+            return result
+        }
+    }
+
+    @Test func runsFollowAppendExpungeCopyAndMove() throws {
+        let f = try Fixture()
+        let a = f.alice
+        let inbox = try f.inbox().id
+        let work = try a.createMailbox("Work").id
+        _ = try a.append((1...10).map { NewMessage(bytes: message($0)) }, to: inbox)
+        _ = try a.append([NewMessage(bytes: message(11))], to: inbox)
+        #expect(try runs(a, inbox) == [UIDRun(first: 1, count: 11)], "an append extends the last run")
+        try a.expunge(UIDSet([UID(3), UID(4), UID(7), UID(11)]), in: inbox, onlyDeleted: false)
+        #expect(try runs(a, inbox) == [UIDRun(first: 1, count: 2), UIDRun(first: 5, count: 2), UIDRun(first: 8, count: 3)])
+        _ = try a.append([NewMessage(bytes: message(12))], to: inbox)
+        #expect(try runs(a, inbox).last == UIDRun(first: 12, count: 1), "after an expunged UID, a new run")
+        _ = try a.copy(UIDSet([UID(1), UID(2), UID(5)]), from: inbox, to: work)
+        _ = try a.move(UIDSet([UID(8), UID(9), UID(10)]), from: inbox, to: work)
+        #expect(try runs(a, inbox) == [UIDRun(first: 1, count: 2), UIDRun(first: 5, count: 2), UIDRun(first: 12, count: 1)])
+        #expect(try runs(a, work) == [UIDRun(first: 1, count: 6)])
+        #expect(try a.uids(in: inbox) == [1, 2, 5, 6, 12].map { UID($0) })
+        #expect(try a.uids(in: work) == (1...6).map { UID(UInt32($0)) })
+        try a.deleteMailbox("Work")
+        #expect(try runs(a, work) == [])
+        #expect(try a.check().isClean)
+    }
+
+    @Test func wrongRunsAreReportedAndRepaired() throws {
+        let f = try Fixture()
+        let a = f.alice
+        let inbox = try f.inbox().id
+        _ = try a.append((1...6).map { NewMessage(bytes: message($0)) }, to: inbox)
+        try a.expunge(UIDSet([UID(2)]), in: inbox, onlyDeleted: false)
+        try a.withDatabase { try a.db.execute("UPDATE uid_run SET count = count + 1 WHERE first = 3") }
+        #expect(try a.uids(in: inbox) == [1, 3, 4, 5, 6].map { UID($0) }, "runs that disagree with the counters are not used")
+        #expect(try a.check().problems == ["mailbox INBOX: 2 run(s) of its UIDs in uid_run differ from its messages"])
+        #expect(try a.repair(afterRebuild: false).contains("UID runs: set again from the messages"))
+        #expect(try runs(a, inbox) == [UIDRun(first: 1, count: 1), UIDRun(first: 3, count: 4)])
+        #expect(try a.check().isClean)
+    }
+
+    @Test func storesOfAnEarlierVersionGetTheirRuns() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox().id
+        let sent = try f.alice.mailbox(named: "Sent").id
+        _ = try f.alice.append((1...5).map { NewMessage(bytes: message($0)) }, to: inbox)
+        _ = try f.alice.append((6...7).map { NewMessage(bytes: message($0)) }, to: sent)
+        try f.alice.expunge(UIDSet([UID(2)]), in: inbox, onlyDeleted: false)
+        try f.alice.withDatabase { try f.alice.db.execute("DROP TABLE uid_run; PRAGMA user_version = 4") }
+        let reopened = try Account(id: f.alice.id, root: f.alice.root)
+        #expect(try runs(reopened, inbox) == [UIDRun(first: 1, count: 1), UIDRun(first: 3, count: 3)])
+        #expect(try runs(reopened, sent) == [UIDRun(first: 1, count: 2)])
+        #expect(try reopened.check().isClean)
+    }
 }

@@ -111,6 +111,7 @@ extension Account {
                 try releaseBlobsLocked(of: "SELECT blob FROM message WHERE mailbox = ?", .int(box.id))
                 try db.statement("DELETE FROM message WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM expunged WHERE mailbox = ?").bind(.int(box.id)).run()
+                try db.statement("DELETE FROM uid_run WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM private_seen WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM acl WHERE mailbox = ?").bind(.int(box.id)).run()
                 try db.statement("DELETE FROM metadata WHERE mailbox = ?").bind(.int(box.id)).run()

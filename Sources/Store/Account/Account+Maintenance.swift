@@ -121,9 +121,11 @@ extension Account {
     }
 
     private func checkCountersLocked(_ report: inout CheckReport) throws {
+        var names: [MailboxID: String] = [:]
         for (box, firstRecent) in try mailboxesWithRecentBoundaryLocked() {
             let r = try recountLocked(box.id, firstRecent: firstRecent)
             let name = "mailbox \(box.name)"
+            names[box.id] = box.name
             report.messages += r.messages
             if r.messages != box.messages { report.problems.append("\(name): counts \(box.messages) messages, holds \(r.messages)") }
             if r.unseen != box.unseen { report.problems.append("\(name): counts \(box.unseen) unseen, holds \(r.unseen)") }
@@ -142,6 +144,9 @@ extension Account {
                 report.problems.append("\(name): an expunge has MODSEQ \(r.highestExpungeModSeq) above HIGHESTMODSEQ \(box.highestModSeq)")
             }
             if r.reusedUIDs > 0 { report.problems.append("\(name): \(r.reusedUIDs) UID(s) reused after being expunged") }
+        }
+        for (mailbox, wrong) in try uidRunProblemsLocked() {
+            report.problems.append("mailbox \(names[mailbox] ?? "#\(mailbox)"): \(wrong) run(s) of its UIDs in uid_run differ from its messages")
         }
     }
 

@@ -110,9 +110,13 @@ extension Account {
                     return result
                 }
             }
-            var result: [UID] = []
-            result.reserveCapacity(box.messages)
-            try read(from: 0, into: &result)
+            var result = try uidsFromRunsLocked(mailbox, expecting: box.messages)
+            if result.count != box.messages {
+                // Runs that disagree with the counters (`roost check` reports which):
+                // the message rows decide.
+                result.removeAll(keepingCapacity: true)
+                try read(from: 0, into: &result)
+            }
             uidCache.keep(result, of: box)
             return result
         }
@@ -318,6 +322,7 @@ extension Account {
             size += Int64(p.message.bytes.count)
             uid += 1
         }
+        try noteAddedLocked(uids.map { Int64($0.rawValue) }, in: mailbox)
         try db.statement("""
             UPDATE mailbox SET uidnext = ?, highestmodseq = ?, messages = messages + ?, unseen = unseen + ?,
                                recent = recent + ?, size = size + ? WHERE id = ?
@@ -549,6 +554,7 @@ extension Account {
             if v.uid >= firstRecent { recent += 1 }
             size += v.size
         }
+        try noteRemovedLocked(victims.map(\.uid).sorted(), in: mailbox)
         try db.statement("""
             UPDATE mailbox SET highestmodseq = ?, messages = messages - ?, unseen = unseen - ?, recent = recent - ?,
                                size = size - ? WHERE id = ?
@@ -643,6 +649,7 @@ extension Account {
             destinationUIDs.append(UID(UInt32(truncatingIfNeeded: uid)))
             uid += 1
         }
+        try noteAddedLocked(destinationUIDs.map { Int64($0.rawValue) }, in: destination)
         try db.statement("""
             UPDATE mailbox SET uidnext = ?, highestmodseq = ?, messages = messages + ?, unseen = unseen + ?,
                                recent = recent + ?, size = size + ? WHERE id = ?

@@ -36,6 +36,7 @@ extension Account {
                     done.append("mailbox INBOX: made again (its row was lost)")
                 }
                 done += try recountAllLocked()
+                if try rebuildUIDRunsLocked() { done.append("UID runs: set again from the messages") }
                 return done
             }
         } }

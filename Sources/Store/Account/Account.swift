@@ -153,6 +153,17 @@ public final class Account: @unchecked Sendable {
         )
         INSERT OR IGNORE INTO keyword(mailbox, name) SELECT mailbox, word FROM split WHERE word != '';
         """,
+        // Version 5: each mailbox's UIDs as runs of consecutive numbers (UIDRuns.swift), so
+        // SELECT maps sequence numbers without reading a row per message.
+        """
+        CREATE TABLE uid_run(
+            mailbox INTEGER NOT NULL,
+            first INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY(mailbox, first)
+        ) WITHOUT ROWID;
+        INSERT INTO uid_run(mailbox, first, count) \(Account.uidRunsFromMessages);
+        """,
     ]
 
     /// Opens (creating if needed) the account store in `root`, and recovers from any
