@@ -96,13 +96,13 @@ extension AliasCommand {
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "route",
-        abstract: "Router records: name@domain -> address applies before accounts; *@domain -> address catches unknown names ('*' in the target is the name).",
+        abstract: "Router records: name@domain -> address applies before accounts; a name with one '*' (*@domain, sales-*@domain) catches names no account holds ('*' in the target is what it matched).",
         subcommands: [Add.self, Remove.self, List.self])
 
     struct Add: StoreCommand {
         static let configuration = CommandConfiguration(abstract: "Add or replace a router record.")
         @OptionGroup var options: DataOptions
-        @Argument(help: "name@domain or *@domain") var pattern: String
+        @Argument(help: "name@domain, or a name with one * such as *@domain or sales-*@domain") var pattern: String
         @Argument(help: "The address it goes to.") var target: String
 
         func run(store: Store) throws {

@@ -127,10 +127,11 @@ import TestSupport
             try roost.run("domain bind 127.0.0.2 client2.com")
             try roost.run("domain alias add client2.net client2.com")
             try roost.run("route add sales@client2.com info@client2.com")
+            try roost.run("route add desk-*@client2.com *@client2.com")
         }
         let main = f.port
         // Domain aliases and router records apply to login names as to addresses.
-        for login in ["info@client2.com", "info%client2.com", "INFO@client2.net", "sales@client2.com"] {
+        for login in ["info@client2.com", "info%client2.com", "INFO@client2.net", "sales@client2.com", "desk-info@client2.com"] {
             #expect(try IMAPClient(port: main).send("LOGIN \"\(login)\" client2pw").isOK, "\(login)")
         }
         // A bare name takes the main domain here, and client2.com on the bound address.

@@ -48,6 +48,38 @@ import TestSupport
         #expect(try d.resolve(Address("loop@example.com")) == nil, "a routing loop resolves to nothing")
     }
 
+    @Test func wildcardRoutesMatchAnywhereInTheName() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        let d = store.directory
+        _ = try d.addDomain("example.com", main: true)
+        _ = try d.addDomain("sales.example.com")
+        let info = try store.createAccount(try AccountName(parsing: "info@example.com"), passwordHash: try Password.hash("pw"))
+        let north = try store.createAccount(try AccountName(parsing: "north@sales.example.com"), passwordHash: try Password.hash("pw"))
+        let archive = try store.createAccount(try AccountName(parsing: "archive@example.com"), passwordHash: try Password.hash("pw"))
+
+        try d.addRoute("sales-*@example.com", to: "*@sales.example.com")
+        try d.addRoute("*-archive@example.com", to: "archive+*@example.com")
+        try d.addRoute("*@example.com", to: "info@example.com")
+        #expect(try d.resolve(Address("sales-north@example.com"))?.account == north, "the matched part replaces * in the target")
+        #expect(try d.resolve(Address("Sales-North@example.com"))?.account == north)
+        #expect(try d.resolve(Address("2025-archive@example.com"), delivery: true) == Resolution(account: archive, detail: "2025"),
+                "a suffix pattern, and * in the target's detail")
+        #expect(try d.resolve(Address("sales-@example.com"))?.account == info, "* matches one character or more; *@ catches the rest")
+        #expect(try d.resolve(Address("sales-south@example.com")) == nil, "the routed name must exist in turn")
+        #expect(try d.resolve(Address("info@example.com"))?.account == info, "accounts apply before wildcard routes")
+        #expect(try d.routes().map(\.pattern) == ["*-archive@example.com", "*@example.com", "sales-*@example.com"])
+
+        #expect(throws: StoreError.invalidArgument("a route pattern is name@domain, or a name with one * wildcard such as *@domain or sales-*@domain")) {
+            try d.addRoute("*-*@example.com", to: "info@example.com")
+        }
+        #expect(throws: StoreError.invalidArgument("a route target has at most one *, and only when the pattern has one")) {
+            try d.addRoute("boss@example.com", to: "*@example.com")
+        }
+        try d.removeRoute("sales-*@example.com")
+        #expect(try d.resolve(Address("sales-north@example.com"))?.account == info)
+    }
+
     @Test func accountsRenameRemoveAndRights() throws {
         let dir = TemporaryDirectory()
         let store = try Store(root: dir.path)

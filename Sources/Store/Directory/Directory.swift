@@ -56,11 +56,26 @@ public struct AdminGrant: Sendable, Equatable {
     public var domain: String?
 }
 
+/// A router record, as in CommuniGate's Router: `pattern = target`.
 public struct RouteRecord: Sendable, Equatable {
-    /// `name@domain` or `*@domain`.
+    /// `name@domain`, or a local part with one `*` wildcard: `*@domain`, `sales-*@domain`,
+    /// `*-archive@domain`. The `*` matches one or more characters.
     public var pattern: String
-    /// An address; in a `*@domain` route, `*` in the target stands for the local part.
+    /// An address; a `*` in it stands for what the pattern's `*` matched.
     public var target: String
+
+    /// What the `*` of this record's pattern matches in `local`, or nil when the pattern
+    /// has no `*` or does not match.
+    func wildcardMatch(local: String) -> String? {
+        guard let at = pattern.lastIndex(of: "@"), let star = pattern[..<at].firstIndex(of: "*") else { return nil }
+        let prefix = pattern[..<star], suffix = pattern[pattern.index(after: star)..<at]
+        guard local.count > prefix.count + suffix.count, local.hasPrefix(prefix), local.hasSuffix(suffix) else { return nil }
+        return String(local.dropFirst(prefix.count).dropLast(suffix.count))
+    }
+
+    /// How much of the pattern is not the wildcard: among records matching a name, the
+    /// one that says most about it applies.
+    var literalLength: Int { pattern.count - 1 }
 }
 
 /// What an address resolved to.
@@ -553,11 +568,16 @@ public final class Directory: @unchecked Sendable {
     public func addRoute(_ pattern: String, to target: String) throws {
         let p = pattern.lowercased(), t = target.lowercased()
         let patternAddress = Address(p)
-        guard let domain = patternAddress.domain, !patternAddress.local.isEmpty, patternAddress.detail == nil else {
-            throw StoreError.invalidArgument("a route pattern is name@domain or *@domain")
+        guard let domain = patternAddress.domain, !patternAddress.local.isEmpty, patternAddress.detail == nil,
+              patternAddress.local.count(where: { $0 == "*" }) <= 1 else {
+            throw StoreError.invalidArgument("a route pattern is name@domain, or a name with one * wildcard such as *@domain or sales-*@domain")
         }
         _ = try DomainName(domain)
         guard Address(t).domain != nil else { throw StoreError.invalidArgument("a route target is an address with a domain") }
+        let stars = t.count(where: { $0 == "*" })
+        guard stars <= 1, stars == 0 || patternAddress.local.contains("*") else {
+            throw StoreError.invalidArgument("a route target has at most one *, and only when the pattern has one")
+        }
         try locked {
             try db.statement("INSERT INTO route(pattern, target) VALUES(?, ?) ON CONFLICT(pattern) DO UPDATE SET target = excluded.target")
                 .bind(.text(p), .text(t)).run()
@@ -586,12 +606,22 @@ public final class Directory: @unchecked Sendable {
         return try s.step() ? s.text(0) : nil
     }
 
-    /// A domain's `*@domain` record catches the names no account or alias holds; `*` in the
-    /// target stands for the local part.
+    /// A domain's wildcard records catch the names no account or alias holds: of those that
+    /// match, the one with the longest literal part (`sales-*@d` before `*@d`); `*` in its
+    /// target stands for what the pattern's `*` matched.
     func wildcardRouteLocked(local: String, domain: String) throws -> String? {
-        let s = try db.statement("SELECT target FROM route WHERE pattern = ?").bind(.text("*@\(domain)"))
-        guard try s.step(), let t = s.text(0) else { return nil }
-        return t.replacingOccurrences(of: "*", with: local)
+        // GLOB's own `*` and the `[*]` that matches a literal one; domain names hold no GLOB characters.
+        let s = try db.statement("SELECT pattern, target FROM route WHERE pattern GLOB ? ORDER BY pattern")
+            .bind(.text("*[*]*@\(domain)"))
+        var best: (record: RouteRecord, match: String)?
+        while try s.step() {
+            let record = RouteRecord(pattern: s.text(0) ?? "", target: s.text(1) ?? "")
+            guard let match = record.wildcardMatch(local: local) else { continue }
+            if best == nil || record.literalLength > best!.record.literalLength { best = (record, match) }
+        }
+        s.reset()
+        guard let best else { return nil }
+        return best.record.target.replacingOccurrences(of: "*", with: best.match)
     }
 
     // MARK: IP-to-domain bindings
