@@ -144,7 +144,7 @@ struct RoostServer: Service {
         let poll = loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { _ in
             _ = pool.run(on: loop) { store.pollExternalChanges() }
         }
-        let signals = try? await ChangeSignal.listen(data: settings.data, group: group) { id in
+        let signals = ChangeSignal.listen(data: settings.data) { id in
             _ = pool.run(on: loop) { store.pollExternalChanges(accountID: id) }
         }
         let listening = channels
@@ -158,7 +158,7 @@ struct RoostServer: Service {
             for (_, channel) in listening { channel.close(promise: nil) }
         }
         poll.cancel()
-        try? await signals?.close()
+        signals?.stop()
         // Commands in flight finish; then every IMAP client hears BYE.
         await IMAPServer.closeConnections(imapServices)
         try? await pool.shutdown()
