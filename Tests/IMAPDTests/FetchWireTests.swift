@@ -94,6 +94,15 @@ import TestSupport
         #expect(try fetch(c, "RFC822.HEADER") == "* 1 FETCH (RFC822.HEADER {\(Self.header.utf8.count)}\r\n\(Self.header))")
     }
 
+    @Test func rfc822TextAndRFC822SetSeen() throws {
+        let (_, c) = try selected()
+        let text = String(decoding: Array(Self.message.utf8).dropFirst(Self.header.utf8.count), as: UTF8.self)
+        #expect(try fetch(c, "RFC822.TEXT") == "* 1 FETCH (RFC822.TEXT {\(text.utf8.count)}\r\n\(text) FLAGS (\\Seen \\Recent))")
+        #expect(try fetch(c, "RFC822") == "* 1 FETCH (RFC822 {\(Self.message.utf8.count)}\r\n\(Self.message))",
+                "\\Seen is set already, so no FLAGS follow")
+        #expect(try fetch(c, "RFC822.SIZE") == "* 1 FETCH (RFC822.SIZE \(Self.message.utf8.count))")
+    }
+
     @Test func fastAllFullAndUIDFetch() throws {
         let f = try IMAPFixture()
         for i in 1...5 { try f.deliver(IMAPFixture.message("m\(i)")) }

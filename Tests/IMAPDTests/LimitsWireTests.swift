@@ -24,7 +24,7 @@ import TestSupport
         let c = try f.client()
         try c.send("SELECT INBOX")
         let deep = "SEARCH " + String(repeating: "(", count: 200) + "ALL" + String(repeating: ")", count: 200)
-        #expect(try c.send(deep).completion == "BAD Search program nested too deeply")
+        #expect(try c.send(deep).completion == "BAD [LIMIT] Search program nested too deeply")
         // Thousands of pipelined commands are answered in order.
         var batch = ""
         for i in 0..<2000 { batch += "p\(i) FETCH 1 (UID)\r\n" }

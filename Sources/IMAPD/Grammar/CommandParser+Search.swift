@@ -75,7 +75,7 @@ extension CommandParser {
     mutating func searchKey() throws -> SearchKey {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= CommandParser.maxDepth else { throw ParseError("Search program nested too deeply") }
+        guard depth <= CommandParser.maxDepth else { throw ParseError("Search program nested too deeply", code: .limit) }
         if peek() == .openParen {
             index += 1
             var keys: [SearchKey] = []

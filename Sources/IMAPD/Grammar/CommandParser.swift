@@ -6,9 +6,12 @@ public struct ParseError: Error, Equatable, Sendable {
     public var message: String
     /// The tag, when the line had a readable one.
     public var tag: String?
-    public init(_ message: String, tag: String? = nil) {
+    /// The response code the BAD carries, when one says more than the text (`[LIMIT]`).
+    public var code: ResponseCode?
+    public init(_ message: String, tag: String? = nil, code: ResponseCode? = nil) {
         self.message = message
         self.tag = tag
+        self.code = code
     }
 }
 

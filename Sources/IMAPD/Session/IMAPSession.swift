@@ -162,7 +162,7 @@ struct IMAPSession: Sendable {
             case .success(let tagged):
                 return command(tagged)
             case .failure(let error):
-                return [write(reject(error.tag, .bad(error.message)))]
+                return [write(reject(error.tag, .bad(error.message, error.code)))]
             }
         }
     }
