@@ -88,6 +88,51 @@ import TestSupport
         #expect(try marketing.send("STATUS announce (UNSEEN)").untagged == ["* STATUS announce (UNSEEN 1)"])
     }
 
+    /// Foreign names in the subscription list, and mailbox aliases acting as their targets
+    /// in the commands that write (APPEND, COPY, MOVE), with the target's rights.
+    @Test func foreignSubscriptionsAndAliases() throws {
+        let f = try Self.fixture { roost in
+            try roost.run("mailbox create alice@example.com Projects")
+            try roost.run("acl set alice@example.com Projects bob lri")
+            try roost.run("mailbox create alice@example.com Secret")
+            try roost.run("alias mailbox add bob@example.com proj ~alice/Projects")
+            try roost.run("alias mailbox add bob@example.com peek ~alice/Secret")
+        }
+        for i in 1...2 { try f.deliver(IMAPFixture.message("bob \(i)"), to: "bob@example.com") }
+        let alice = try f.client("alice"), bob = try f.client("bob")
+        #expect(try bob.send("SUBSCRIBE ~alice/Projects").isOK)
+        #expect(try bob.send("LSUB \"\" \"*\"").untagged.contains("* LSUB () \"/\" ~alice/Projects"))
+        let subscribed = try bob.send("LIST (SUBSCRIBED) \"\" \"*\"").untagged
+        #expect(subscribed.contains { $0.hasSuffix(" ~alice/Projects") && $0.contains("\\Subscribed") }, "\(subscribed)")
+        // The alias: listed, and written through into alice's mailbox.
+        let listed = try bob.send("LIST \"\" \"*\"").untagged
+        #expect(listed.contains("* LIST (\\HasNoChildren) \"/\" proj"), "\(listed)")
+        #expect(!listed.contains { $0.hasSuffix(" peek") }, "an alias to a mailbox bob may not see is not shown: \(listed)")
+        #expect(try bob.append(IMAPFixture.message("appended"), to: "proj").completion.hasSuffix("] APPEND completed"))
+        try bob.send("SELECT INBOX")
+        #expect(try bob.send("COPY 1 proj").completion.hasSuffix("] COPY completed"))
+        #expect(try bob.send("MOVE 2 proj").completion == "OK MOVE completed")
+        #expect(try alice.send("STATUS Projects (MESSAGES)").untagged == ["* STATUS Projects (MESSAGES 3)"])
+        #expect(try bob.send("STATUS proj (MESSAGES)").untagged == ["* STATUS proj (MESSAGES 3)"])
+        // Through an alias bob has only the target's rights: none on Secret.
+        #expect(try bob.send("COPY 1 peek").completion == "NO [NONEXISTENT] No such mailbox")
+        #expect(try bob.send("SELECT peek").completion == "NO [NONEXISTENT] No such mailbox")
+        #expect(try bob.append(IMAPFixture.message("sneaked"), to: "peek").completion == "NO [NONEXISTENT] No such mailbox")
+        #expect(try alice.send("STATUS Secret (MESSAGES)").untagged == ["* STATUS Secret (MESSAGES 0)"])
+        #expect(try bob.send("UNSUBSCRIBE ~alice/Projects").isOK)
+        #expect(!(try bob.send("LSUB \"\" \"*\"").untagged.contains { $0.hasSuffix(" ~alice/Projects") }))
+        // The grant index follows the mailbox and the account away.
+        try alice.send("DELETE Projects")
+        #expect(try bob.send("LIST \"\" \"~*\"").untagged == [])
+        let roost = f.roost
+        try roost.run("mailbox create carol@example.com Board")
+        try roost.run("acl set carol@example.com Board bob lr")
+        #expect(try bob.send("LIST \"\" \"~*\"").untagged == ["* LIST (\\HasNoChildren) \"/\" ~carol/Board"])
+        try roost.run("account remove carol@example.com")
+        #expect(try bob.send("LIST \"\" \"~*\"").untagged == [])
+        #expect(try bob.send("SELECT ~carol/Board").completion == "NO [NONEXISTENT] No such mailbox")
+    }
+
     @Test func administratorsOpenUsersInboxes() throws {
         let f = try Self.fixture { roost in
             try roost.run("account add boss@example.com --password-stdin", input: "bosspw\n")
