@@ -116,6 +116,32 @@ import TestSupport
         #expect(out.contains("implicit False OK"))
     }
 
+    /// With `plaintext_auth = tls-only`, LOGIN and AUTH=PLAIN wait for STARTTLS, then work.
+    @Test(.enabled(if: python != nil)) func plaintextAuthenticationAfterSTARTTLS() throws {
+        let dir = TemporaryDirectory()
+        let cert = try TestCertificate(in: dir.path)
+        let config = dir.path + "/roost.conf"
+        try "plaintext_auth = tls-only\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let f = try IMAPFixture(["--config", config, "--tls-certificate", cert.certificate, "--tls-key", cert.key])
+        let out = try run("""
+            import imaplib, ssl
+            ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+            m = imaplib.IMAP4('127.0.0.1', \(f.port))
+            print('before', 'LOGINDISABLED' in m.capabilities, 'AUTH=PLAIN' in m.capabilities, 'STARTTLS' in m.capabilities)
+            try:
+                m.login('alice', 'alicepw')
+            except imaplib.IMAP4.error as e:
+                print('refused', e.args[0].decode() if isinstance(e.args[0], bytes) else e.args[0])
+            m.starttls(ssl_context=ctx)
+            print('after', 'LOGINDISABLED' in m.capabilities, 'AUTH=PLAIN' in m.capabilities)
+            print(m.login('alice', 'alicepw')[0])
+            m.logout()
+            """)
+        #expect(out.contains("before True False True\n"), "\(out)")
+        #expect(out.contains("refused [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections"), "\(out)")
+        #expect(out.contains("after False True\nOK\n"), "\(out)")
+    }
+
     @Test(.enabled(if: python != nil)) func compressDeflate() throws {
         let f = try IMAPFixture()
         try f.deliver(IMAPFixture.message("compressed", body: String(repeating: "squeeze me ", count: 2000)))

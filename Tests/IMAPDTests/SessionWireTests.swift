@@ -91,6 +91,24 @@ import TestSupport
         #expect(refused.completion == "NO [AUTHENTICATIONFAILED] Authentication failed")
     }
 
+    /// A domain administrator acts for the users of its own domain only; elsewhere it fails
+    /// as a wrong password does.
+    @Test func domainAdministratorActsForItsDomainOnly() throws {
+        let f = try IMAPFixture(setup: { roost in
+            try roost.run("account add helpdesk@example.com --password-stdin", input: "helpdeskpw\n")
+            try roost.run("admin grant helpdesk@example.com can-access-mailboxes")
+            try roost.run("domain add client2.com")
+            try roost.run("account add info@client2.com --password-stdin", input: "infopw\n")
+        })
+        try f.deliver(IMAPFixture.message("for alice"))
+        let c = try IMAPClient(port: f.port)
+        #expect(try c.send("AUTHENTICATE PLAIN " + Data("alice\0helpdesk\0helpdeskpw".utf8).base64EncodedString()).isOK)
+        #expect(try c.send("SELECT INBOX").has("* 1 EXISTS"))
+        let elsewhere = try IMAPClient(port: f.port)
+        let refused = try elsewhere.send("AUTHENTICATE PLAIN " + Data("info@client2.com\0helpdesk\0helpdeskpw".utf8).base64EncodedString())
+        #expect(refused.completion == "NO [AUTHENTICATIONFAILED] Authentication failed")
+    }
+
     @Test func idEnableNamespaceNoopLogout() throws {
         let f = try IMAPFixture()
         let c = try f.client()
