@@ -32,6 +32,8 @@ extension MailServer {
             ok(m.noop(), 'NOOP')
             assert 'IMAP4REV1' in m.capabilities and 'IDLE' in m.capabilities, m.capabilities
             ok(m.login('bob', 'bobpw'), 'LOGIN')
+            ok(m._simple_command('ENABLE', 'CONDSTORE'), 'ENABLE')
+            assert m.response('ENABLED')[1] == [b'CONDSTORE'], 'ENABLED'
             ok(m.xatom('ID', '("name" "imaplib")'), 'ID')
             ok(m.namespace(), 'NAMESPACE')
             ok(m.create('Work'), 'CREATE')
@@ -57,12 +59,15 @@ extension MailServer {
             r = ok(m.copy('1', 'Work'), 'COPY')
             ok(m.uid('COPY', '2', 'Work/Archive'), 'UID COPY')
             ok(m._simple_command('MOVE', '3', 'Work'), 'MOVE')
+            data = ok(m.uid('FETCH', '1:*', '(FLAGS)'), 'UID FETCH')
+            assert len(data) == 2 and b'UID 2' in data[1] and b'MODSEQ' in data[1], data
+            ok(m.uid('MOVE', '2', 'Work'), 'UID MOVE')
             ok(m.check(), 'CHECK')
             ok(m.store('1', '+FLAGS', '(\\\\Deleted)'), 'STORE Deleted')
             # imaplib also returns the EXPUNGE the MOVE answered with.
             assert ok(m.expunge(), 'EXPUNGE')[-1] == b'1', 'expunge'
             ok(m._simple_command('UNSELECT'), 'UNSELECT')
-            assert ok(m.select('Work', readonly=True), 'EXAMINE') == [b'3']
+            assert ok(m.select('Work', readonly=True), 'EXAMINE') == [b'4']
             ok(m.close(), 'CLOSE')
             ok(m.select('Work'), 'SELECT Work')
             ok(m.uid('STORE', '1:*', '+FLAGS', '(\\\\Deleted)'), 'UID STORE all')
@@ -77,6 +82,10 @@ extension MailServer {
             m.send(b'DONE\\r\\n')
             assert m.readline().decode().startswith(tag + ' OK'), 'DONE'
             assert m.logout()[0] == 'BYE'
+            a = imaplib.IMAP4('127.0.0.1', port)
+            ok(a.authenticate('PLAIN', lambda challenge: b'\\0bob\\0bobpw'), 'AUTHENTICATE PLAIN')
+            assert ok(a.select('INBOX'), 'SELECT after AUTHENTICATE') == [b'0']
+            a.logout()
             print('ALL OK')
             """
         let r = try runProgram(Self.python!, ["-c", script])
