@@ -79,6 +79,30 @@ import TestSupport
     }
 }
 
+/// The idle timeout after login (RFC 9051 §5.4), here 1 second instead of 31 minutes.
+@Suite struct IdleTimeoutWireTests {
+    @Test func aSilentSessionIsLoggedOutAndABusyOneIsNot() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com --main")
+        try roost.run("account add alice@example.com --password-stdin", input: "alicepw\n")
+        let config = dir.path + "/roost.conf"
+        try "idle_timeout = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(data: dir.path, arguments: ["--config", config, "--imap", "127.0.0.1:0"])
+        let silent = try IMAPClient(port: server.port("imap"), user: "alice", password: "alicepw")
+        let busy = try IMAPClient(port: server.port("imap"), user: "alice", password: "alicepw")
+        silent.wire.timeout = 5
+        let started = Date()
+        for _ in 0..<5 {
+            usleep(400_000)
+            #expect(try busy.send("NOOP").isOK, "a command now and then keeps a session")
+        }
+        #expect(try silent.wire.readLine() == "* BYE Autologout; idle for too long")
+        #expect(try silent.wire.isClosed())
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+}
+
 /// TLS (STARTTLS, implicit TLS) and COMPRESS=DEFLATE, driven by Python's imaplib and ssl,
 /// a real client stack.
 @Suite struct TLSAndCompressionTests {
