@@ -163,4 +163,32 @@ import TestSupport
         #expect(f.server.process.terminationStatus == 0)
         #expect(f.server.log.contains("roost stopped"))
     }
+
+    /// A FETCH whose answer the client has not read yet (the server is blocked writing it)
+    /// when the signal comes is answered whole, then BYE follows; SIGINT works as SIGTERM.
+    @Test(arguments: [SIGTERM, SIGINT]) func aCommandInFlightFinishesFirst(_ signal: Int32) throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        let body = String(repeating: String(repeating: "z", count: 998) + "\r\n", count: 200)
+        for i in 1...50 { #expect(try c.append(IMAPFixture.message("big \(i)", body: body)).isOK) }
+        try c.send("SELECT INBOX")
+        try c.wire.send("f FETCH 1:* BODY.PEEK[]\r\n")
+        usleep(300_000)
+        kill(f.server.process.processIdentifier, signal)
+        usleep(300_000)
+        var literals = 0
+        var line = try c.wire.readLine()
+        while line.hasPrefix("* ") && line.hasSuffix("}") {
+            let size = Int(line[line.index(after: line.lastIndex(of: "{")!)...].dropLast())!
+            #expect(try c.wire.readBytes(size).count == size)
+            #expect(try c.wire.readLine() == ")")
+            literals += 1
+            line = try c.wire.readLine()
+        }
+        #expect(literals == 50)
+        #expect(line == "f OK FETCH completed")
+        #expect(try c.wire.readLine() == "* BYE Server shutting down")
+        f.server.process.waitUntilExit()
+        #expect(f.server.process.terminationStatus == 0)
+    }
 }
