@@ -244,6 +244,9 @@ import TestSupport
         #expect(uids.count == 200)
         #expect(Set(uids).count == 200)
         #expect(try account.check().isClean)
+        let tally = account.committer.tally
+        #expect(tally.appends == 200)
+        #expect(tally.commits < 200, "appends waiting together share a commit (\(tally.commits) commits)")
     }
 
     /// Commits write their bytes outside the index's lock; compaction sealing and rewriting

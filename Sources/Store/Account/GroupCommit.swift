@@ -19,8 +19,19 @@ final class GroupCommit: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Request] = []
     private var leaderActive = false
+    /// Commits made so far (each one fsync of the segment and one of the index), against
+    /// the appends they carried: what grouping saved.
+    private(set) var commits = 0
+    private(set) var appendsCommitted = 0
 
     init(account: Account) { self.account = account }
+
+    /// `commits` and `appendsCommitted` read together.
+    var tally: (commits: Int, appends: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (commits, appendsCommitted)
+    }
 
     func submit(mailbox: MailboxID, messages: [PreparedMessage]) throws -> AppendResult {
         let request = Request(mailbox: mailbox, messages: messages)
@@ -34,6 +45,8 @@ final class GroupCommit: @unchecked Sendable {
             leaderActive = true
             let batch = queue
             queue.removeAll()
+            commits += 1
+            appendsCommitted += batch.count
             condition.unlock()
             commit(batch)
             condition.lock()
