@@ -18,6 +18,21 @@ import TestSupport
         #expect(try c.send("NOOP").isOK)
     }
 
+    /// Non-synchronizing literals (LITERAL+, which covers IMAP4rev2's LITERAL-): small and
+    /// large ones, in APPEND and elsewhere, are read without a continuation request.
+    @Test func nonSynchronizingLiteralsUnderRev2() throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        #expect(try c.send("ENABLE IMAP4rev2").untagged == ["* ENABLED IMAP4rev2"])
+        let name = "Lit" + String(repeating: "x", count: 20)
+        #expect(try c.send("CREATE {\(name.utf8.count)+}\r\n\(name)").isOK)
+        let big = IMAPFixture.message("big literal", body: String(repeating: "y", count: 10_000))
+        let r = try c.send("APPEND {\(name.utf8.count)+}\r\n\(name) {\(big.utf8.count)+}\r\n\(big)")
+        #expect(r.completion.hasSuffix("] APPEND completed"), "\(r)")
+        #expect(!r.untagged.contains { $0.hasPrefix("+") })
+        #expect(try c.send("STATUS \(name) (MESSAGES SIZE)").untagged == ["* STATUS \(name) (MESSAGES 1 SIZE \(big.utf8.count))"])
+    }
+
     @Test func deepNestingAndPipelining() throws {
         let f = try IMAPFixture()
         try f.deliver(IMAPFixture.message("one"))

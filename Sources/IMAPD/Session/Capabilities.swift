@@ -26,6 +26,8 @@ enum Capabilities {
         Entry(name: "IMAP4rev1", rfc: "RFC 3501", shown: .always),
         Entry(name: "IMAP4rev2", rfc: "RFC 9051", shown: .always),
         Entry(name: "SASL-IR", rfc: "RFC 4959", shown: .always),
+        // Non-synchronizing literals of any size; LITERAL- (RFC 7888, what IMAP4rev2
+        // requires) is the subset up to 4,096 octets, so it is not advertised beside it.
         Entry(name: "LITERAL+", rfc: "RFC 7888", shown: .always),
         Entry(name: "ID", rfc: "RFC 2971", shown: .always),
         Entry(name: "ENABLE", rfc: "RFC 5161", shown: .always),
