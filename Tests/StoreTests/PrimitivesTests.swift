@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import TestSupport
 @testable import Store
 
 @Suite struct XXHash64Tests {
@@ -86,6 +88,36 @@ import Testing
         #expect(!Password.verify("correct horsf", against: h))
         #expect(!Password.verify("", against: h))
         #expect(try Password.hash("correct horse") != h, "each hash has its own salt")
+    }
+
+    @Test func constantTimeComparison() {
+        let h = Array("$6$salt$abcdef".utf8)
+        #expect(Password.constantTimeEqual(h, h))
+        #expect(Password.constantTimeEqual([], []))
+        #expect(!Password.constantTimeEqual(h, Array("$6$salt$abcdeg".utf8)))
+        #expect(!Password.constantTimeEqual(h, Array(h.dropLast())))
+        #expect(!Password.constantTimeEqual([], [0]), "a longer one differs even in NULs")
+        #expect(!Password.constantTimeEqual([], [UInt8](repeating: 0, count: 256)), "lengths 256 apart differ too")
+    }
+
+    /// An unknown name costs a password hash as a known one does, so timing does not tell
+    /// which names exist (a decoy hash is verified).
+    @Test func unknownNamesTakeAsLongAsWrongPasswords() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(root: dir.path)
+        _ = try store.directory.addDomain("example.com", main: true)
+        try store.createAccount(try AccountName(parsing: "alice@example.com"), passwordHash: try Password.hash("secret"))
+        func median(_ login: String) -> Double {
+            let times = (0..<5).map { _ in
+                let start = Date()
+                #expect(store.authenticate(login: login, password: "wrong") == nil)
+                return Date().timeIntervalSince(start)
+            }
+            return times.sorted()[2]
+        }
+        let known = median("alice"), unknown = median("nobody")
+        #expect(unknown > known / 2, "unknown \(unknown) s, known \(known) s")
+        #expect(store.authenticate(login: "alice", password: "secret") != nil)
     }
 
     @Test func importsDovecotSchemes() throws {

@@ -68,12 +68,14 @@ public enum Password {
         return s.hasPrefix("*") ? nil : s
     }
 
+    /// Whether `a` and `b` are equal, in a time that depends on their lengths only, not on
+    /// where they first differ.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference = UInt(bitPattern: a.count ^ b.count)
         for i in 0..<max(a.count, b.count) {
             let x = i < a.count ? a[i] : 0
             let y = i < b.count ? b[i] : 0
-            difference |= x ^ y
+            difference |= UInt(x ^ y)
         }
         return difference == 0
     }
