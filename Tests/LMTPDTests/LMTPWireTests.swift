@@ -15,7 +15,7 @@ import TestSupport
             try roost.run("domain add example.com --main")
             try roost.run("account add bob@example.com --password-stdin", input: "pw\n")
             try roost.run("account add carol@example.com --password-stdin --quota 1K", input: "pw\n")
-            try roost.run("mailbox create bob@example.com lists")
+            try roost.run("mailbox create bob@example.com Lists")
             var arguments = ["--lmtp", "127.0.0.1:0"]
             if let configuration {
                 let path = directory.path + "/roost.conf"
@@ -59,7 +59,7 @@ import TestSupport
         let big = String(repeating: "Grüße aus Köln, eine Zeile 8-Bit-Text.\r\n", count: 40)
         try c.send("Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n..leading dot\r\n\(big).\r\n")
         #expect(try c.readLine() == "250 2.0.0 <bob@example.com> Saved as UID 1 in INBOX")
-        #expect(try c.readLine() == "250 2.0.0 <bob+Lists@example.com> Saved as UID 1 in lists")
+        #expect(try c.readLine() == "250 2.0.0 <bob+Lists@example.com> Saved as UID 1 in Lists")
         #expect(try c.readLine() == "552 5.2.2 <carol@example.com> Mailbox is full", "carol's 1K quota cannot take the message")
         try c.send("QUIT\r\n")
         #expect(try c.readLine().hasPrefix("221 2.0.0 "))
@@ -130,7 +130,7 @@ import TestSupport
     @Test func wildcardRoutesDeliverWhereTheirTargetSays() throws {
         let s = try Server()
         let roost = CLI(data: s.directory.path)
-        try roost.run("mailbox create bob@example.com lists")
+        try roost.run("mailbox create bob@example.com lists")  // beside the fixture's Lists: route matches are lowercase
         #expect(try roost.run("route add list-*@example.com bob+*@example.com").out == "list-*@example.com -> bob+*@example.com\n")
         let c = try s.connect()
         try c.send("LHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<list-lists@example.com>\r\nRCPT TO:<list-@example.com>\r\nDATA\r\nSubject: s\r\n\r\nb\r\n.\r\n")
