@@ -233,14 +233,20 @@ import TestSupport
         #expect(try alice.send("GETQUOTA \"\"").untagged == ["* QUOTA \"\" (STORAGE 1 10)"])
         let big = IMAPFixture.message("big", body: String(repeating: "x", count: 12_000))
         #expect(try alice.append(big).completion == "NO [OVERQUOTA] Quota exceeded")
+        // COPY adds to the usage and is refused the same way; MOVE within the account adds
+        // nothing, so an account near its quota can still move mail (to Trash, say).
+        let medium = IMAPFixture.message("medium", body: String(repeating: "y", count: 6_000))
+        #expect(try alice.append(medium).isOK)
+        try alice.send("SELECT INBOX")
+        #expect(try alice.send("COPY 2 Trash").completion == "NO [OVERQUOTA] Quota exceeded")
+        #expect(try alice.send("MOVE 2 Trash").isOK)
+        #expect(try alice.send("STATUS Trash (MESSAGES)").untagged == ["* STATUS Trash (MESSAGES 1)"])
         #expect(try alice.send("SETQUOTA \"\" (STORAGE 100)").completion == "NO [NOPERM] Quotas are set by the administrator")
         #expect(try f.client("bob").send("GETQUOTAROOT INBOX").untagged == ["* QUOTAROOT INBOX"])
         #expect(try f.client("bob").send("GETQUOTA ~alice").completion == "NO [NONEXISTENT] No such quota root")
     }
 }
 
-/// Every command that needs a right, with that one right withheld: the answer RFC 4314 §4
-/// gives. bob holds all rights on alice's `Shared` but the one withheld.
 /// RFC 4314 §4 as a table: every command bob sends to alice's mailbox `Shared`, with the
 /// rights it needs, run once with each of the eleven rights withheld (and the other ten
 /// granted). A command answers as refused exactly when a right it needs is the one

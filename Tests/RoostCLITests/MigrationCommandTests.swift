@@ -57,6 +57,19 @@ import TestSupport
         #expect(try s.roost.run("check").code == 0)
     }
 
+    /// On a terminal (here a pseudo-terminal from script(1)) the import draws a bar on
+    /// standard error, ends it at 100% and clears it before the summary.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func progressBarOnATerminal() throws {
+        let s = try Setup()
+        let command = "ROOST_DATA=\(s.dir.path)/data \(CLI.binary) import maildir \(s.maildir) --account alice@example.com"
+        let r = try runProgram("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(r.code == 0, "\(r.output)")
+        #expect(r.output.contains("\rimporting [##############################] 100% 3/3 messages\u{1B}[K"), "\(r.output.debugDescription)")
+        #expect(r.output.contains("\u{1B}[K\r\u{1B}[K"), "the bar is cleared")
+        #expect(r.output.contains("imported 3 message(s) into 2 mailbox(es) of alice@example.com: 0 already present, 0 skipped"))
+    }
+
     @Test func skippedFilesAreListedAndExit65() throws {
         let s = try Setup()
         try "".write(toFile: s.maildir + "/cur/9.empty:2,", atomically: false, encoding: .utf8)

@@ -597,7 +597,7 @@ extension Account {
     public func move(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
         try withDatabase {
             let result = try db.transaction {
-                let copied = try copyLocked(uids, from: source, to: destination)
+                let copied = try copyLocked(uids, from: source, to: destination, moving: true)
                 _ = try expungeLocked(UIDSet(copied.source), in: source, onlyDeleted: false)
                 return copied
             }
@@ -609,7 +609,9 @@ extension Account {
         }
     }
 
-    private func copyLocked(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID) throws -> CopyResult {
+    /// `moving`: the source rows go in the same transaction, so the account's usage does not
+    /// grow and the quota has nothing to refuse.
+    private func copyLocked(_ uids: UIDSet, from source: MailboxID, to destination: MailboxID, moving: Bool = false) throws -> CopyResult {
         _ = try mailboxLocked(id: source)
         let target = try mailboxLocked(id: destination)
         let select = try db.statement("SELECT uid, blob, flags, keywords, internaldate, size FROM message WHERE mailbox = ? AND uid BETWEEN ? AND ? ORDER BY uid")
@@ -622,7 +624,7 @@ extension Account {
             }
         }
         guard !rows.isEmpty else { return CopyResult(uidValidity: target.uidValidity, source: [], destination: []) }
-        if let quota = quotaLocked {
+        if !moving, let quota = quotaLocked {
             let adding = rows.reduce(Int64(0)) { $0 + $1.size }
             if try usageLocked() + adding > quota { throw StoreError.overQuota("mailbox storage quota exceeded") }
         }
