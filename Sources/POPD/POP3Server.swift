@@ -16,6 +16,7 @@ public enum POP3Server {
             loginTimeout: configuration.loginTimeout)
         let hostname = configuration.hostname
         let plaintext = configuration.plaintextAuth
+        let idleTimeout = TimeAmount.seconds(Int64(configuration.pop3IdleTimeout))
         func bootstrap(implicit: Bool) -> ServerBootstrap {
             ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
@@ -27,8 +28,7 @@ public enum POP3Server {
                             tlsAvailable: tls != nil && !implicit, plaintextAllowedWithoutTLS: plaintext.allowsWithoutTLS(from: channel.remoteAddress))
                         let ops = channel.pipeline.syncOperations
                         if implicit, let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
-                        // RFC 1939 §3: the autologout timer is at least 10 minutes.
-                        try ops.addHandler(IdleStateHandler(readTimeout: .minutes(10)))
+                        try ops.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                         try ops.addHandler(POP3Handler(
                             session: POP3Session(hostname: hostname, settings: settings, tlsActive: implicit), environment: environment))
                     }

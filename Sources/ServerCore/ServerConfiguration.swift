@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var loginTimeout = 120
     /// Seconds a logged-in IMAP connection may stay silent (RFC 9051 §5.4: at least 30 minutes).
     public var idleTimeout = 31 * 60
+    /// Seconds a POP3 connection may stay silent (RFC 1939 §3: the autologout timer is at least 10 minutes).
+    public var pop3IdleTimeout = 10 * 60
 
     public init() {}
 
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         ("max_connections_per_address", "connections one client address may have at once (default 1000)"),
         ("login_timeout", "seconds a connection has to log in, silent or not, before it is closed (default 120)"),
         ("idle_timeout", "seconds of silence that end a logged-in IMAP connection (default 1860)"),
+        ("pop3_idle_timeout", "seconds of silence that end a POP3 connection (default 600)"),
     ]
 
     /// Reads a configuration file over the defaults.
@@ -105,6 +108,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "max_connections_per_address": maxConnectionsPerAddress = try Self.count(key, value, 1...1_000_000)
         case "login_timeout": loginTimeout = try Self.count(key, value, 1...86_400)
         case "idle_timeout": idleTimeout = try Self.count(key, value, 1...86_400)
+        case "pop3_idle_timeout": pop3IdleTimeout = try Self.count(key, value, 1...86_400)
         default:
             throw ConfigurationError("unknown setting '\(key)'")
         }

@@ -136,7 +136,7 @@ struct AdminCommand: ParsableCommand {
             let account = try accountName(name)
             let r = try AdminCommand.adminRight(right)
             try store.directory.revoke(account, r, domain: domain)
-            print("\(account) no longer holds \(r.rawValue)")
+            print("\(account) no longer holds \(r.rawValue)\(r == .canAccessMailboxes ? " in \(domain?.lowercased() ?? account.domain.value)" : "")")
         }
     }
 

@@ -52,6 +52,7 @@ struct CheckCommand: StoreCommand {
 
             --repair fixes what it finds, then checks again and exits 0 if the store is sound. It cuts \
             leftovers of interrupted writes and sets counters and reference counts to a recount. A message \
+            holding a UID that had been expunged before gets a new UID above all others. A message \
             whose bytes no longer match their hash (damaged on disk) is kept with its bytes as they are now, \
             indexed again from them, and named in the output. An index.sqlite that fails SQLite's integrity \
             check is rebuilt from every row on a readable page, the damaged file kept beside it as \

@@ -181,20 +181,12 @@ import TestSupport
         }
         // A bare name takes the main domain here, and client2.com on the bound address.
         #expect(try IMAPClient(port: main).send("LOGIN info mainpw").isOK)
-        let bound = try IMAPClient(port: try Self.secondPort(f), host: "127.0.0.2")
+        let bound = try IMAPClient(port: try f.server.port("imap", on: "127.0.0.2"), host: "127.0.0.2")
         #expect(try bound.send("LOGIN info client2pw").isOK)
         let wrongDomain = try IMAPClient(port: main).send("LOGIN \"info@nowhere.org\" client2pw")
         let wrongPassword = try IMAPClient(port: main).send("LOGIN \"info@client2.com\" nope")
         #expect(wrongDomain.completion == "NO [AUTHENTICATIONFAILED] Authentication failed")
         #expect(wrongDomain.completion == wrongPassword.completion)
-    }
-
-    /// The port of the second IMAP listener (the one on 127.0.0.2).
-    static func secondPort(_ f: IMAPFixture) throws -> Int {
-        for line in f.server.log.split(separator: "\n") where line.hasPrefix("imap listening on 127.0.0.2:") {
-            return Int(line.split(separator: ":").last!)!
-        }
-        throw ServerError(description: "no listener on 127.0.0.2: \(f.server.log)")
     }
 
     @Test func aclCommands() throws {

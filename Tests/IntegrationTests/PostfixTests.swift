@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Postfix from Debian delivering to Roost over LMTP: mail sent with swaks over SMTP is read
-/// back over POP3 with Postfix's headers and Roost's Return-Path and Delivered-To.
+/// Postfix from Debian delivering to Roost over LMTP, on a TCP port and on a Unix socket in
+/// Postfix's `private` folder: mail sent with swaks over SMTP is read back over IMAP and
+/// POP3 with Postfix's headers and Roost's Return-Path and Delivered-To.
 @Suite(.serialized) struct PostfixTests {
     static var available: Bool {
         getuid() == 0 && installed("/usr/sbin/postfix") && installed("/usr/bin/swaks")
@@ -18,6 +19,8 @@ import TestSupport
         let log: String
         let smtpPort = freePort()
         let master = Process()
+        /// Postfix's queue folder; `lmtp:unix:private/NAME` is the socket NAME in its `private` folder.
+        var queue: String { home.path + "/queue" }
 
         init(lmtp: String, domain: String) throws {
             config = home.path + "/config"
@@ -85,10 +88,19 @@ import TestSupport
         deinit { stop() }
     }
 
-    @Test(.enabled(if: PostfixTests.available)) func smtpToLMTPToPOP3() throws {
-        let s = try MailServer(["--lmtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"], domain: "example.test")
+    @Test(.enabled(if: PostfixTests.available), arguments: ["inet", "unix"])
+    func smtpToLMTPToIMAPAndPOP3(transport: String) throws {
+        let readers = ["--imap", "127.0.0.1:0", "--pop3", "127.0.0.1:0"]
+        let s: MailServer, postfix: Postfix
+        if transport == "unix" {
+            // The README's form: Roost's socket is where Postfix's delivery agent looks for it.
+            postfix = try Postfix(lmtp: "lmtp:unix:private/roost-lmtp", domain: "example.test")
+            s = try MailServer(["--lmtp", "unix:\(postfix.queue)/private/roost-lmtp"] + readers, domain: "example.test")
+        } else {
+            s = try MailServer(["--lmtp", "127.0.0.1:0"] + readers, domain: "example.test")
+            postfix = try Postfix(lmtp: "lmtp:inet:127.0.0.1:\(s.server.port("lmtp"))", domain: "example.test")
+        }
         try s.roost.run("account add carol@example.test --password-stdin", input: "carolpw\n")
-        let postfix = try Postfix(lmtp: "lmtp:inet:127.0.0.1:\(s.server.port("lmtp"))", domain: "example.test")
         let r = try runProgram("/usr/bin/swaks", [
             "--server", "127.0.0.1:\(postfix.smtpPort)", "--from", "alice@example.org", "--to", "bob@example.test,carol@example.test",
             "--header", "Subject: through Postfix", "--body", "Hello from Postfix.\n.a dotted line\n",
@@ -102,6 +114,15 @@ import TestSupport
         while Date() < deadline, try !arrived() { usleep(100_000) }
         try #require(try arrived(), "Postfix did not deliver; its log: \(postfix.logText)")
         for (user, password) in [("bob", "bobpw"), ("carol", "carolpw")] {
+            let imap = try IMAPClient(port: s.server.port("imap"), user: "\(user)@example.test", password: password)
+            let read = try imap.messages(in: "INBOX")
+            #expect(read.count == 1)
+            let text = String(decoding: read.first?.bytes ?? [], as: UTF8.self)
+            #expect(text.hasPrefix("Return-Path: <alice@example.org>\r\nDelivered-To: <\(user)@example.test>\r\n"), "\(text)")
+            #expect(text.contains("\r\nReceived: from ") && text.contains("\r\nSubject: through Postfix\r\n"), "\(text)")
+            // Stored as Postfix sent it: dot-unstuffed, with the two empty lines swaks adds.
+            #expect(text.hasSuffix("\r\n\r\nHello from Postfix.\r\n.a dotted line\r\n\r\n\r\n"), "\(text)")
+
             let c = try WireClient(port: s.server.port("pop3"))
             _ = try c.readLine()
             try c.send("USER \(user)@example.test\r\nPASS \(password)\r\nRETR 1\r\nQUIT\r\n")

@@ -10,13 +10,18 @@ import TestSupport
         let server: ServerProcess
         let store: Store
 
-        init(configuration: String? = nil) throws {
+        /// Where the Unix socket listener is, when the server has one.
+        var socket: String { directory.path + "/lmtp.sock" }
+
+        init(configuration: String? = nil, unixSocket: Bool = false) throws {
             let roost = CLI(data: directory.path)
             try roost.run("domain add example.com --main")
             try roost.run("account add bob@example.com --password-stdin", input: "pw\n")
             try roost.run("account add carol@example.com --password-stdin --quota 1K", input: "pw\n")
+            try roost.run("account add dave@example.com --password-stdin", input: "pw\n")
             try roost.run("mailbox create bob@example.com Lists")
             var arguments = ["--lmtp", "127.0.0.1:0"]
+            if unixSocket { arguments += ["--lmtp", "unix:" + directory.path + "/lmtp.sock"] }
             if let configuration {
                 let path = directory.path + "/roost.conf"
                 try configuration.write(toFile: path, atomically: true, encoding: .utf8)
@@ -26,8 +31,8 @@ import TestSupport
             store = try Store(root: directory.path)
         }
 
-        func connect() throws -> WireClient {
-            let c = try WireClient(port: server.port("lmtp"))
+        func connect(unixSocket: Bool = false) throws -> WireClient {
+            let c = try unixSocket ? WireClient(unixSocket: socket) : WireClient(port: server.port("lmtp"))
             #expect(try c.readLine().hasSuffix(" LMTP Roost ready"))
             return c
         }
@@ -160,14 +165,60 @@ import TestSupport
         #expect(try c.readLine() == "550 5.1.1 <whoever@example.com> User unknown", "the setting takes effect without a restart")
     }
 
+    /// The form Postfix's `lmtp:unix:` uses: a whole delivery over the socket.
     @Test func unixSocketListener() throws {
-        let dir = TemporaryDirectory()
-        let roost = CLI(data: dir.path)
-        try roost.run("domain add example.com")
-        try roost.run("account add bob@example.com --password-stdin", input: "pw\n")
-        let socketPath = dir.path + "/lmtp.sock"
-        let server = try ServerProcess(data: dir.path, arguments: ["--lmtp", "unix:" + socketPath])
-        #expect(server.log.contains("lmtp listening on unix:\(socketPath)"))
-        #expect(FileManager.default.fileExists(atPath: socketPath))
+        let s = try Server(unixSocket: true)
+        #expect(s.server.log.contains("lmtp listening on unix:\(s.socket)"))
+        let c = try s.connect(unixSocket: true)
+        try c.send("LHLO client.example\r\n")
+        #expect(try c.readLine().hasPrefix("250-"))
+        for _ in 0..<4 { _ = try c.readLine() }
+        try c.send("MAIL FROM:<sender@example.org>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+        #expect(try c.readLine() == "250 2.1.0 OK")
+        #expect(try c.readLine() == "250 2.1.5 <bob@example.com> OK")
+        #expect(try c.readLine() == "354 Start mail input; end with <CRLF>.<CRLF>")
+        try c.send("Subject: over a Unix socket\r\n\r\nhello\r\n.\r\nQUIT\r\n")
+        #expect(try c.readLine() == "250 2.0.0 <bob@example.com> Saved as UID 1 in INBOX")
+        #expect(try c.readLine().hasPrefix("221 2.0.0 "))
+        #expect(try s.messages("bob@example.com") == [
+            "Return-Path: <sender@example.org>\r\nDelivered-To: <bob@example.com>\r\nSubject: over a Unix socket\r\n\r\nhello\r\n",
+        ])
+    }
+
+    /// A store failure that is not a full disk (here dave's append lock cannot be opened:
+    /// a directory stands where the file goes, which root cannot get round either) defers
+    /// that recipient alone with 451 4.3.0 and stores nothing for it; the sender's retry,
+    /// once the cause is gone, stores the message exactly once.
+    @Test func storeFailureDefersOneRecipient() throws {
+        let s = try Server()
+        let c = try s.connect()
+        try c.send("LHLO c\r\n")
+        for _ in 0..<5 { _ = try c.readLine() }
+        func transaction(_ recipients: [String], _ subject: String) throws -> [String] {
+            try c.send("MAIL FROM:<a@example.org>\r\n" + recipients.map { "RCPT TO:<\($0)>\r\n" }.joined() + "DATA\r\n")
+            #expect(try c.readLine() == "250 2.1.0 OK")
+            for r in recipients { #expect(try c.readLine() == "250 2.1.5 <\(r)> OK") }
+            #expect(try c.readLine().hasPrefix("354 "))
+            try c.send("Subject: \(subject)\r\n\r\nbody\r\n.\r\n")
+            return try recipients.map { _ in try c.readLine() }
+        }
+        // The server has dave's account open from a first delivery.
+        #expect(try transaction(["dave@example.com"], "first") == ["250 2.0.0 <dave@example.com> Saved as UID 1 in INBOX"])
+        let lock = s.store.accountRoot(try s.store.directory.requireAccount(try AccountName(parsing: "dave@example.com")).id) + "/append.lock"
+        try FileManager.default.removeItem(atPath: lock)
+        try FileManager.default.createDirectory(atPath: lock, withIntermediateDirectories: false)
+
+        #expect(try transaction(["bob@example.com", "dave@example.com"], "second") == [
+            "250 2.0.0 <bob@example.com> Saved as UID 1 in INBOX",
+            "451 4.3.0 <dave@example.com> Temporary failure, try again later",
+        ])
+        try FileManager.default.removeItem(atPath: lock)
+        #expect(try transaction(["dave@example.com"], "second") == ["250 2.0.0 <dave@example.com> Saved as UID 2 in INBOX"])
+
+        let copy = { (to: String, subject: String) in "Return-Path: <a@example.org>\r\nDelivered-To: <\(to)>\r\nSubject: \(subject)\r\n\r\nbody\r\n" }
+        #expect(try s.messages("bob@example.com") == [copy("bob@example.com", "second")])
+        #expect(try s.messages("dave@example.com") == [copy("dave@example.com", "first"), copy("dave@example.com", "second")])
+        let check = try CLI(data: s.directory.path).run("check")
+        #expect(check.code == 0, "\(check.out)\(check.err)")
     }
 }

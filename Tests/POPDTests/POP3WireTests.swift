@@ -11,7 +11,7 @@ import TestSupport
         let store: Store
         let roost: CLI
 
-        init(configuration: String = "", tls: Bool = false) throws {
+        init(configuration: String = "", tls: Bool = false, listeners: [String] = ["--pop3", "127.0.0.1:0"]) throws {
             roost = CLI(data: directory.path)
             try roost.run("domain add example.com --main")
             try roost.run("account add bob@example.com --password-stdin", input: "bobpw\n")
@@ -24,7 +24,7 @@ import TestSupport
             }
             let path = directory.path + "/roost.conf"
             try config.write(toFile: path, atomically: true, encoding: .utf8)
-            server = try ServerProcess(data: directory.path, arguments: ["--pop3", "127.0.0.1:0", "--config", path])
+            server = try ServerProcess(data: directory.path, arguments: listeners + ["--config", path])
             store = try Store(root: directory.path)
         }
 
@@ -51,6 +51,23 @@ import TestSupport
                 if l == "." { return lines }
                 lines.append(l)
             }
+        }
+
+        /// Logs in on a connection of its own and quits: the answer to the password (or to
+        /// AUTH PLAIN, with `plain` as its response), the maildrop unlocked again.
+        func login(_ user: String, _ password: String, plain: String? = nil, port: Int? = nil, host: String = "127.0.0.1") throws -> String {
+            let c = try WireClient(port: port ?? server.port("pop3"), host: host)
+            _ = try c.readLine()
+            if let plain {
+                try c.send("AUTH PLAIN \(Data(plain.utf8).base64EncodedString())\r\nQUIT\r\n")
+            } else {
+                try c.send("USER \(user)\r\nPASS \(password)\r\nQUIT\r\n")
+                #expect(try c.readLine() == "+OK")
+            }
+            let answer = try c.readLine()
+            #expect(try c.readLine().hasSuffix(" Roost POP3 signing off"))
+            #expect(try c.isClosed())
+            return answer
         }
 
         func inboxCount() throws -> Int {
@@ -221,5 +238,93 @@ import TestSupport
         #expect(result.output.contains("+OK Logged in, 0 messages (0 octets)"), "\(result.output)")
         #expect(result.output.contains("+OK 0 0"))
         #expect(result.output.contains("SASL PLAIN LOGIN") && !result.output.contains("\nSTLS"), "after TLS, passwords are welcome and STLS is gone")
+    }
+
+    /// The 995-style listener: TLS from the first byte, then a plain POP3 session inside it.
+    @Test func implicitTLS() throws {
+        let s = try Server(tls: true, listeners: ["--pop3s", "127.0.0.1:0"])
+        try s.deliver("Subject: over TLS\n\nsecret body\n")
+        let result = try runProgram("/usr/bin/openssl", [
+            "s_client", "-connect", "127.0.0.1:\(s.server.port("pop3s"))", "-quiet", "-ign_eof",
+        ], input: "CAPA\r\nUSER bob\r\nPASS bobpw\r\nLIST\r\nRETR 1\r\nQUIT\r\n")
+        // "\r\n" is one Character: split at every kind of line end.
+        var lines = result.output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        while lines.last == "" { lines.removeLast() }
+        let greeting = try #require(lines.firstIndex { $0.hasSuffix(" Roost POP3 ready") }, "\(result.output)")
+        #expect(Array(lines[(greeting + 1)...].dropLast()) == [
+            "+OK Capability list follows",
+            "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Roost", "USER", "SASL PLAIN LOGIN", ".",
+            "+OK", "+OK Logged in, 1 messages (34 octets)",
+            "+OK", "1 34", ".",
+            "+OK 34 octets", "Subject: over TLS", "", "secret body", ".",
+        ], "no STLS on a TLS port; \(result.output)")
+        #expect(lines.last?.hasSuffix(" Roost POP3 signing off") == true, "\(result.output)")
+        #expect(try s.inboxCount() == 1)
+    }
+
+    /// DELE takes effect at QUIT, and IMAP sessions with INBOX selected hear of it: one in
+    /// IDLE at once, another at its next NOOP.
+    @Test func deleAtQuitReachesIMAPSessions() throws {
+        let s = try Server(listeners: ["--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0"])
+        for n in 1...3 { try s.deliver("Subject: \(n)\n\nbody \(n)\n") }
+        let selected = try IMAPClient(port: s.server.port("imap"), user: "bob", password: "bobpw")
+        #expect(try selected.send("SELECT INBOX").has("* 3 EXISTS"))
+        let idling = try IMAPClient(port: s.server.port("imap"), user: "bob", password: "bobpw")
+        #expect(try idling.send("SELECT INBOX").has("* 3 EXISTS"))
+        try idling.wire.send("i1 IDLE\r\n")
+        #expect(try idling.wire.readLine() == "+ idling")
+
+        let c = try s.connect()
+        try s.login(c)
+        try c.send("DELE 2\r\nQUIT\r\n")
+        #expect(try c.readLine() == "+OK Message 2 deleted")
+        #expect(try c.readLine().hasSuffix(" Roost POP3 signing off"))
+        #expect(try idling.read { $0.hasSuffix(" EXPUNGE") } == ["* 2 EXPUNGE"])
+        try idling.wire.send("DONE\r\n")
+        #expect(try idling.reply("i1").isOK)
+        let noop = try selected.send("NOOP")
+        #expect(noop.untagged == ["* 2 EXPUNGE"])
+        #expect(noop.isOK)
+        #expect(try s.inboxCount() == 2)
+    }
+
+    /// Login names work as for IMAP: name%domain, a bare name on an address bound to a
+    /// domain, and a server administrator acting for any account with AUTH PLAIN.
+    @Test func loginsAcrossDomains() throws {
+        let s = try Server(listeners: ["--pop3", "127.0.0.1:0", "--pop3", "127.0.0.2:0"])
+        try s.roost.run("domain add client2.com")
+        try s.roost.run("account add info@client2.com --password-stdin", input: "client2pw\n")
+        try s.roost.run("account add info@example.com --password-stdin", input: "mainpw\n")
+        try s.roost.run("account add root@example.com --password-stdin", input: "rootpw\n")
+        try s.roost.run("admin grant root@example.com all-accounts")
+        try s.roost.run("domain bind 127.0.0.2 client2.com")
+        #expect(try s.roost.run("deliver --to info@client2.com", input: "Subject: client2\n\nx\n").code == 0)
+        let bound = try s.server.port("pop3", on: "127.0.0.2")
+        let client2 = "+OK Logged in, 1 messages (23 octets)", main = "+OK Logged in, 0 messages (0 octets)"
+        let refused = "-ERR [AUTH] Authentication failed"
+
+        #expect(try s.login("info%client2.com", "client2pw") == client2)
+        #expect(try s.login("info", "mainpw") == main, "a bare name takes the main domain")
+        #expect(try s.login("info", "client2pw", port: bound, host: "127.0.0.2") == client2, "and the bound domain on the bound address")
+        #expect(try s.login("info", "mainpw", port: bound, host: "127.0.0.2") == refused)
+        #expect(try s.login("", "", plain: "info@client2.com\u{0}root@example.com\u{0}rootpw") == client2, "a server administrator acts for any account")
+        #expect(try s.login("", "", plain: "info@client2.com\u{0}boss@example.com\u{0}bosspw") == refused, "a domain administrator only for their domain's")
+        #expect(try s.login("", "", plain: "info\u{0}root@example.com\u{0}rootpw", port: bound, host: "127.0.0.2") == client2, "the identity acted for takes the bound domain too")
+    }
+
+    /// A logged-in connection silent for pop3_idle_timeout is told why and closed; that is
+    /// no QUIT, so its DELEs are dropped, and the maildrop is free again.
+    @Test func idleTimeoutAfterLogin() throws {
+        let s = try Server(configuration: "pop3_idle_timeout = 1\n")
+        try s.deliver("Subject: keep\n\nx\n")
+        let c = try s.connect()
+        try s.login(c)
+        try c.send("DELE 1\r\n")
+        #expect(try c.readLine() == "+OK Message 1 deleted")
+        c.timeout = 5
+        #expect(try c.readLine() == "-ERR Autologout; idle for too long")
+        #expect(try c.isClosed())
+        #expect(try s.inboxCount() == 1)
+        #expect(try s.login("bob", "bobpw") == "+OK Logged in, 1 messages (20 octets)")
     }
 }

@@ -73,6 +73,98 @@ import Testing
         #expect(try roost.run("check").code == 0)
     }
 
+    @Test func passwdChangesThePassword() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com --main")
+        try roost.run("account add alice@example.com --password-stdin", input: "oldpw\n")
+        let r = try roost.run("account passwd alice@example.com --password-stdin", input: "newpw\n")
+        #expect(r.code == 0 && r.out == "password of alice@example.com changed\n" && r.err.isEmpty)
+        let server = try ServerProcess(data: dir.path, arguments: ["--imap", "127.0.0.1:0"])
+        #expect(try IMAPClient(port: server.port("imap")).send("LOGIN alice oldpw").completion == "NO [AUTHENTICATIONFAILED] Authentication failed")
+        #expect(try IMAPClient(port: server.port("imap")).send("LOGIN alice newpw").isOK)
+        let missing = try roost.run("account passwd nobody@example.com --password-stdin", input: "pw\n")
+        #expect(missing.code == 67 && missing.err == "roost: account nobody@example.com does not exist\n" && missing.out.isEmpty)
+    }
+
+    /// The remove forms of domains, domain aliases, bindings, routes, address aliases and
+    /// administrator rights: each says what it did, and removing what is not there fails.
+    @Test func removeCommands() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com --main")
+        try roost.run("domain add example.org")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        try roost.run("account add boss@example.com --password-stdin", input: "pw\n")
+        try roost.run("domain alias add example.net example.com")
+        try roost.run("domain bind 127.0.0.2 example.com")
+        try roost.run("alias address add info@example.com alice@example.com")
+        try roost.run("admin grant boss@example.com all-accounts")
+        try roost.run("admin grant boss@example.com can-access-mailboxes")
+        try roost.run("admin grant boss@example.com can-access-mailboxes --domain example.org")
+        var r = try roost.run("route add sales@example.com alice@example.com")
+        #expect(r.code == 0 && r.out == "sales@example.com -> alice@example.com\n")
+        try roost.run("route add postmaster@example.com alice@example.com")
+        #expect(try roost.run("route list").out == "postmaster@example.com\talice@example.com\nsales@example.com\talice@example.com\n")
+        #expect(try roost.run("domain list").out == "example.com (main) aliases: example.net bound: 127.0.0.2\nexample.org\n")
+
+        for (command, out) in [
+            ("route remove SALES@example.com", "route sales@example.com removed\n"),
+            ("alias address remove info@example.com", "alias info@example.com removed\n"),
+            ("domain alias remove example.net", "domain alias example.net removed\n"),
+            ("domain unbind 127.0.0.2", "127.0.0.2 unbound\n"),
+            ("admin revoke boss@example.com all-accounts", "boss@example.com no longer holds all-accounts\n"),
+            ("admin revoke boss@example.com can-access-mailboxes --domain example.org", "boss@example.com no longer holds can-access-mailboxes in example.org\n"),
+            ("domain remove example.org", "domain example.org removed\n"),
+        ] {
+            r = try roost.run(command)
+            #expect(r.code == 0 && r.out == out && r.err.isEmpty, "\(command): \(r.code) \(r.out)\(r.err)")
+        }
+        #expect(try roost.run("route list").out == "postmaster@example.com\talice@example.com\n")
+        #expect(try roost.run("alias address list").out.isEmpty)
+        #expect(try roost.run("domain list").out == "example.com (main)\n")
+        #expect(try roost.run("admin list").out == "boss@example.com\tcan-access-mailboxes\texample.com\n")
+        #expect(try roost.run("deliver --to info@example.com", input: "Subject: x\n\nx\n").code == 67, "the alias is gone")
+
+        for (command, message) in [
+            ("route remove sales@example.com", "no route sales@example.com"),
+            ("alias address remove info@example.com", "no alias info@example.com"),
+            ("domain alias remove example.net", "no domain alias example.net"),
+            ("domain unbind 127.0.0.2", "no binding for 127.0.0.2"),
+            ("admin revoke boss@example.com all-accounts", "boss@example.com does not hold all-accounts"),
+            ("domain remove example.org", "domain example.org does not exist"),
+        ] {
+            r = try roost.run(command)
+            #expect(r.code == 67 && r.out.isEmpty && r.err == "roost: \(message)\n", "\(command): \(r.code) \(r.err)")
+        }
+    }
+
+    /// A store failure that is not the recipient's fault (here the account's append lock
+    /// cannot be opened: a directory stands where the file goes, which root cannot get
+    /// round either) exits 75, so the MTA keeps the message and retries; the retry stores it once.
+    @Test func deliverTemporaryFailureExits75() throws {
+        let dir = TemporaryDirectory()
+        let roost = CLI(data: dir.path)
+        try roost.run("domain add example.com --main")
+        try roost.run("account add alice@example.com --password-stdin", input: "pw\n")
+        #expect(try roost.run("deliver --to alice@example.com", input: "Subject: first\n\nx\n").code == 0)
+        let store = try Store(root: dir.path)
+        let lock = store.accountRoot(try store.directory.requireAccount(try AccountName(parsing: "alice@example.com")).id) + "/append.lock"
+        try FileManager.default.removeItem(atPath: lock)
+        try FileManager.default.createDirectory(atPath: lock, withIntermediateDirectories: false)
+
+        var r = try roost.run("deliver --to alice@example.com", input: "Subject: second\n\ny\n")
+        #expect(r.code == 75)
+        #expect(r.err == "roost: cannot open \(lock): Is a directory\n")
+        #expect(r.out.isEmpty)
+
+        try FileManager.default.removeItem(atPath: lock)
+        r = try roost.run("deliver --to alice@example.com", input: "Subject: second\n\ny\n")
+        #expect(r.code == 0 && r.out == "delivered to alice@example.com INBOX uid 2\n")
+        #expect(try roost.run("mailbox list alice@example.com").out.contains("INBOX\t2\t2\t"))
+        #expect(try roost.run("check").code == 0)
+    }
+
     @Test func deliverChoosesMailbox() throws {
         let dir = TemporaryDirectory()
         let roost = CLI(data: dir.path)

@@ -181,4 +181,40 @@ import TestSupport
         a.sent[3] = damaged
         try a.expectAllIntact()
     }
+
+    /// Counters that disagree with the messages, and a UID in use that had been expunged
+    /// before (as after a UIDNEXT that went down): check names each, repair recounts and
+    /// gives the message a new UID, so that no client takes it for the one that went.
+    @Test func wrongCountersAndAReusedUID() throws {
+        let a = try Damaged(count: 3)
+        let size = a.sent.values.reduce(0) { $0 + $1.count }
+        do {
+            let db = try Database(path: a.index)
+            try db.execute("UPDATE mailbox SET messages = 8, unseen = 0, size = 1 WHERE name = 'INBOX'")
+            try db.execute("INSERT INTO expunged(mailbox, uid, modseq) SELECT id, 2, 1 FROM mailbox WHERE name = 'INBOX'")
+        }
+
+        let check = try a.roost.run("check")
+        #expect(check.code == 1)
+        #expect(check.out.split(separator: "\n").filter { $0.contains(": mailbox ") } == [
+            "alice@example.com: mailbox INBOX: counts 8 messages, holds 3",
+            "alice@example.com: mailbox INBOX: counts 0 unseen, holds 3",
+            "alice@example.com: mailbox INBOX: counts 1 bytes, holds \(size)",
+            "alice@example.com: mailbox INBOX: 1 UID(s) reused after being expunged",
+        ], "\(check.out)")
+        #expect(check.err == "roost: 4 problem(s) found; 'roost check --repair' repairs them\n")
+
+        let repair = try a.roost.run("check --repair")
+        #expect(repair.code == 0, "\(repair.out)\(repair.err)")
+        #expect(repair.out.split(separator: "\n").filter { $0.contains(": repaired: ") } == [
+            "alice@example.com: repaired: mailbox INBOX: UID 2 had been expunged before; its message is now UID 4",
+            "alice@example.com: repaired: mailbox INBOX: counters set to a recount (3 messages, 3 unseen, \(size) bytes, UIDNEXT 5)",
+            "alice@example.com: repaired: UID runs: set again from the messages",
+        ], "\(repair.out)")
+        #expect(repair.out.contains("alice@example.com: 3 messages, 3 stored bodies, "))
+        #expect(try a.roost.run("check").code == 0)
+        let shown = try a.messages()
+        #expect(shown.map(\.uid) == [1, 3, 4])
+        #expect(shown.map(\.bytes) == [a.sent[1]!, a.sent[3]!, a.sent[2]!], "every message reads back as delivered")
+    }
 }

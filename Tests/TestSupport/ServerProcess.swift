@@ -93,6 +93,15 @@ public final class ServerProcess: @unchecked Sendable {
 
     public func port(_ kind: String) -> Int { ports[kind] ?? 0 }
 
+    /// The port of the `kind` listener on `host`, when several of a kind listen (one on
+    /// 127.0.0.2 for a domain bound to that address).
+    public func port(_ kind: String, on host: String) throws -> Int {
+        for line in log.split(separator: "\n") where line.hasPrefix("\(kind) listening on \(host):") {
+            if let port = line.split(separator: ":").last.flatMap({ Int($0) }) { return port }
+        }
+        throw ServerError(description: "no \(kind) listener on \(host): \(log)")
+    }
+
     /// The server's resident memory in bytes (VmRSS), nil once it has exited.
     public func residentBytes() -> Int? {
         guard process.isRunning, let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),

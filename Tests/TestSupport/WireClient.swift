@@ -10,25 +10,47 @@ public final class WireClient: @unchecked Sendable {
     private var buffer: [UInt8] = []
     public var timeout: TimeInterval = 10
 
-    public init(port: Int, host: String = "127.0.0.1") throws {
-        // The socket is stored only once connected: a class whose stored properties are all
-        // set runs its deinit when its init throws, and a second close here would close
-        // whatever descriptor another test thread opened in between.
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw ServerError(description: "socket: \(errno)") }
+    /// A TCP connection to `host:port`.
+    public convenience init(port: Int, host: String = "127.0.0.1") throws {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &address.sin_addr)
+        try self.init(descriptor: WireClient.connected(AF_INET, to: address, describedAs: "\(host):\(port)"))
+    }
+
+    /// A connection to the Unix socket at `path` (an LMTP listener's `unix:/path`).
+    public convenience init(unixSocket path: String) throws {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw ServerError(description: "socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        try self.init(descriptor: WireClient.connected(AF_UNIX, to: address, describedAs: "unix:\(path)"))
+    }
+
+    // The socket is stored only once connected: a class whose stored properties are all
+    // set runs its deinit when its init throws, and a second close there would close
+    // whatever descriptor another test thread opened in between.
+    private init(descriptor: Int32) { fd = descriptor }
+
+    /// A stream socket of `family` connected to `address`.
+    private static func connected<Address>(_ family: Int32, to address: Address, describedAs name: String) throws -> Int32 {
+        let socketFD = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw ServerError(description: "socket: \(errno)") }
+        var address = address
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<Address>.size)) }
         }
         guard rc == 0 else {
             let error = errno
             close(socketFD)
-            throw ServerError(description: "connect to \(host):\(port) failed: \(error)")
+            throw ServerError(description: "connect to \(name) failed: \(error)")
         }
-        fd = socketFD
+        return socketFD
     }
 
     deinit { close(fd) }

@@ -35,6 +35,7 @@ extension Account {
                     try insertMailboxLocked(MailboxPath.inbox, specialUse: nil)
                     done.append("mailbox INBOX: made again (its row was lost)")
                 }
+                done += try renumberReusedUIDsLocked()
                 done += try recountAllLocked()
                 if try rebuildUIDRunsLocked() { done.append("UID runs: set again from the messages") }
                 return done
@@ -294,6 +295,33 @@ extension Account {
 
     /// Reference counts and mailbox counters set to a recount; UIDNEXT and HIGHESTMODSEQ
     /// raised above every UID and mod-sequence in use, so none is ever given twice.
+    /// A message that holds a UID which was expunged before (a UIDNEXT that went down) gets
+    /// a new UID above every other and a new MODSEQ, and the expunge is told again: a client
+    /// that heard the UID go would never look for it, and one that saw the message under
+    /// it hears it go and fetches it as new (RFC 9051 §2.3.1.1: a UID is never reused).
+    private func renumberReusedUIDsLocked() throws -> [String] {
+        let s = try db.statement("""
+            SELECT x.mailbox, x.uid FROM expunged x JOIN message m ON m.mailbox = x.mailbox AND m.uid = x.uid ORDER BY x.mailbox, x.uid
+            """)
+        var reused: [(mailbox: Int64, uid: Int64)] = []
+        while try s.step() { reused.append((s.int64(0), s.int64(1))) }
+        var done: [String] = []
+        for (mailbox, uid) in reused {
+            let box = try mailboxLocked(id: mailbox)
+            let r = try recountLocked(mailbox, firstRecent: Int64(box.uidNext.rawValue))
+            let newUID = max(Int64(box.uidNext.rawValue), r.highestUID + 1, r.highestExpungedUID + 1)
+            let modseq = max(Int64(box.highestModSeq.rawValue), r.highestModSeq, r.highestExpungeModSeq) + 1
+            guard newUID <= Int64(UInt32.max) else { throw StoreError.notPermitted("mailbox \(box.name) has run out of UIDs") }
+            try db.statement("UPDATE message SET uid = ?, modseq = ? WHERE mailbox = ? AND uid = ?")
+                .bind(.int(newUID), .int(modseq), .int(mailbox), .int(uid)).run()
+            try db.statement("UPDATE private_seen SET uid = ? WHERE mailbox = ? AND uid = ?").bind(.int(newUID), .int(mailbox), .int(uid)).run()
+            try db.statement("UPDATE expunged SET modseq = ? WHERE mailbox = ? AND uid = ?").bind(.int(modseq), .int(mailbox), .int(uid)).run()
+            try db.statement("UPDATE mailbox SET uidnext = ?, highestmodseq = ? WHERE id = ?").bind(.int(newUID + 1), .int(modseq), .int(mailbox)).run()
+            done.append("mailbox \(box.name): UID \(uid) had been expunged before; its message is now UID \(newUID)")
+        }
+        return done
+    }
+
     private func recountAllLocked() throws -> [String] {
         var done: [String] = []
         try db.statement("""

@@ -2,11 +2,13 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Real POP3 clients: fetchmail and getmail, keeping mail and then deleting it. UIDLs must
-/// make a re-run fetch nothing and a later run fetch only what is new.
-@Suite(.serialized) struct POP3ClientTests {
-    @Test(.enabled(if: installed("/usr/bin/fetchmail"))) func fetchmailKeepThenDelete() throws {
-        let s = try MailServer(["--pop3", "127.0.0.1:0"])
+/// Real fetching clients, fetchmail and getmail, over POP3 and over IMAP, keeping mail and
+/// then deleting it. A re-run must fetch nothing and a later run only what is new: over
+/// POP3 by UIDL, over IMAP by \Seen (fetchmail) or by UIDVALIDITY and UID (getmail).
+@Suite(.serialized) struct FetchClientTests {
+    @Test(.enabled(if: installed("/usr/bin/fetchmail")), arguments: ["pop3", "imap"])
+    func fetchmailKeepThenDelete(over protocolName: String) throws {
+        let s = try MailServer(["--\(protocolName)", "127.0.0.1:0"])
         for i in 1...3 { try s.deliver("message \(i)") }
         let out = s.directory.path + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -17,7 +19,7 @@ import TestSupport
             let rc = s.directory.path + "/fetchmailrc"
             try """
                 set idfile "\(s.directory.path)/fetchids"
-                poll 127.0.0.1 service \(s.server.port("pop3")) protocol pop3 uidl
+                poll 127.0.0.1 service \(s.server.port(protocolName)) protocol \(protocolName == "pop3" ? "pop3 uidl" : "imap")
                   user "bob" password "bobpw" \(mode) mda "\(mda)" sslproto ''
                 """.write(toFile: rc, atomically: true, encoding: .utf8)
             chmod(rc, 0o600)
@@ -34,7 +36,7 @@ import TestSupport
         r = try fetch("keep")
         #expect(files(in: out).count == 4, "only the new message is fetched: \(r.1)")
         #expect(try s.inbox().messages == 4)
-        // fetchmail deletes only what it retrieves: with UIDL the four seen messages stay.
+        // fetchmail deletes only what it retrieves: the four seen messages stay.
         try s.deliver("message 5")
         r = try fetch("nokeep")
         #expect(r.0 == 0, "\(r.1)")
@@ -50,8 +52,9 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: installed("/usr/bin/getmail"))) func getmailKeepThenDelete() throws {
-        let s = try MailServer(["--pop3", "127.0.0.1:0"])
+    @Test(.enabled(if: installed("/usr/bin/getmail")), arguments: ["pop3", "imap"])
+    func getmailKeepThenDelete(over protocolName: String) throws {
+        let s = try MailServer(["--\(protocolName)", "127.0.0.1:0"])
         for i in 1...3 { try s.deliver("message \(i)") }
         let maildir = s.directory.path + "/Maildir"
         for sub in ["cur", "new", "tmp"] {
@@ -65,9 +68,9 @@ import TestSupport
         func fetch(delete: Bool) throws -> String {
             try """
                 [retriever]
-                type = SimplePOP3Retriever
+                type = \(protocolName == "pop3" ? "SimplePOP3Retriever" : "SimpleIMAPRetriever")
                 server = 127.0.0.1
-                port = \(s.server.port("pop3"))
+                port = \(s.server.port(protocolName))
                 username = bob
                 password = bobpw
 
