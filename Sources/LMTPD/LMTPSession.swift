@@ -18,6 +18,12 @@ public struct LMTPSession: Sendable {
         public var address: String
         public var account: AccountRecord
         public var mailbox: String?
+
+        public init(address: String, account: AccountRecord, mailbox: String?) {
+            self.address = address
+            self.account = account
+            self.mailbox = mailbox
+        }
     }
 
     public struct Envelope: Sendable, Equatable {
