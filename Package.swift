@@ -8,6 +8,11 @@ let package = Package(
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "IMAPD", targets: ["IMAPD"]),
+        .library(name: "ServerCore", targets: ["ServerCore"]),
+        .library(name: "LMTPD", targets: ["LMTPD"]),
+        .library(name: "POPD", targets: ["POPD"]),
+        // Invariants on parser output, shared by StoreTests and the fuzzers in Fuzzing/.
+        .library(name: "ParserChecks", targets: ["ParserChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,7 +86,9 @@ let package = Package(
         ),
         // What wire tests share: temporary data directories, `roost serve` as a child, a socket client.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        // What any parsed message must satisfy: valid IMAP syntax, part ranges inside the message.
+        .target(name: "ParserChecks", dependencies: ["Store"], path: "Tests/ParserChecks"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "ParserChecks"]),
         .testTarget(name: "LMTPDTests", dependencies: ["LMTPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "IMAPDTests", dependencies: ["IMAPD", "Store", "TestSupport", "roost"]),
         .testTarget(name: "POPDTests", dependencies: ["POPD", "Store", "TestSupport", "roost", .product(name: "NIOCore", package: "swift-nio")]),

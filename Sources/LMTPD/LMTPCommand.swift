@@ -1,3 +1,5 @@
+import ServerCore
+
 /// One LMTP command line (RFC 2033, with the SMTP grammar of RFC 5321 §4.1).
 public enum LMTPCommand: Equatable, Sendable {
     case lhlo(String)
@@ -14,6 +16,9 @@ public enum LMTPCommand: Equatable, Sendable {
     public enum ParseError: Error, Equatable {
         case unknownCommand(String)
         case syntax(String)
+        /// A path that is not printable US-ASCII or longer than RFC 5321 allows; `sender`
+        /// for MAIL FROM, whose refusal has its own enhanced code (RFC 3463 X.1.7 / X.1.3).
+        case badPath(sender: Bool)
     }
 
     /// Parses a command line without its CRLF.
@@ -46,7 +51,7 @@ public enum LMTPCommand: Equatable, Sendable {
         case "VRFY":
             return .vrfy(String(rest))
         default:
-            throw .unknownCommand(String(verb.prefix(20)))
+            throw .unknownCommand(ClientText.quoted(verb, limit: 20))
         }
     }
 
@@ -59,12 +64,20 @@ public enum LMTPCommand: Equatable, Sendable {
             throw .syntax("the address must be in angle brackets")
         }
         var path = afterPrefix[afterPrefix.index(after: afterPrefix.startIndex)..<close]
+        // RFC 5321 §4.5.3.1.3: 256 octets with the brackets; §4.1.2: US-ASCII (no SMTPUTF8 here).
+        guard path.utf8.count <= 254, path.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw .badPath(sender: prefix == "FROM:")
+        }
         // A source route (@a,@b:user@host) is ignored, as RFC 5321 §C allows.
         if path.hasPrefix("@"), let colon = path.firstIndex(of: ":") { path = path[path.index(after: colon)...] }
         var parameters: [String: String] = [:]
         for word in afterPrefix[afterPrefix.index(after: close)...].split(separator: " ") {
-            let parts = word.split(separator: "=", maxSplits: 1)
-            parameters[parts[0].uppercased()] = parts.count > 1 ? String(parts[1]) : ""
+            let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            // RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+            guard let keyword = parts.first, let first = keyword.utf8.first, first != UInt8(ascii: "-"),
+                  keyword.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") })
+            else { throw .syntax("ESMTP parameters are keyword=value") }
+            parameters[keyword.uppercased()] = parts.count > 1 ? String(parts[1]) : ""
         }
         return (String(path), parameters)
     }
@@ -99,4 +112,11 @@ public struct LMTPReply: Equatable, Sendable {
     }
 
     public var isPositive: Bool { code < 400 }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
+    }
 }

@@ -18,6 +18,12 @@ public struct LMTPSession: Sendable {
         public var address: String
         public var account: AccountRecord
         public var mailbox: String?
+
+        public init(address: String, account: AccountRecord, mailbox: String?) {
+            self.address = address
+            self.account = account
+            self.mailbox = mailbox
+        }
     }
 
     public struct Envelope: Sendable, Equatable {
@@ -113,6 +119,8 @@ public struct LMTPSession: Sendable {
             switch error {
             case .unknownCommand(let verb): return [.reply(LMTPReply(500, "5.5.2", "Unknown command \(verb)"))]
             case .syntax(let reason): return [.reply(LMTPReply(501, "5.5.4", "Syntax error: \(reason)"))]
+            case .badPath(let sender):
+                return [.reply(LMTPReply(501, sender ? "5.1.7" : "5.1.3", "The address must be printable US-ASCII of at most 256 octets"))]
             }
         }
         switch (command, state) {

@@ -1,3 +1,5 @@
+import ServerCore
+
 /// One POP3 command line (RFC 1939, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 AUTH).
 public enum POP3Command: Equatable, Sendable {
     case user(String)
@@ -31,7 +33,7 @@ public enum POP3Command: Equatable, Sendable {
         let arguments = rest.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
 
         func number(_ text: String) throws(ParseError) -> Int {
-            guard let n = Int(text), n >= 0, text.allSatisfy(\.isASCII) else { throw .syntax("'\(text.prefix(20))' is not a number") }
+            guard let n = Int(text), n >= 0, text.allSatisfy(\.isASCII) else { throw .syntax("'\(ClientText.quoted(text, limit: 20))' is not a number") }
             return n
         }
         func noArguments(_ c: POP3Command) throws(ParseError) -> POP3Command {

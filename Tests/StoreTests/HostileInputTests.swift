@@ -1,32 +1,11 @@
 import Testing
 import TestSupport
 import Store
+import ParserChecks
 
 /// Input an attacker or a broken mailer could send: the parser must not trap, and what
 /// it produces must stay valid IMAP with ranges inside the message.
 @Suite struct HostileInputTests {
-    /// Every property the store relies on, or a description of the first one broken.
-    static func violation(in message: [UInt8]) -> String? {
-        let parsed = MessageParser.parse(message)
-        guard parsed.size == message.count, (0...parsed.size).contains(parsed.headerLength) else { return "sizes" }
-        do {
-            try IMAPSyntax.checkEnvelope(parsed.envelope)
-            try IMAPSyntax.checkBody(parsed.bodyStructure, extended: true)
-            try IMAPSyntax.checkBody(parsed.body, extended: false)
-        } catch {
-            return "\(error)"
-        }
-        let whole = 0...message.count
-        for path in [[], [1], [2], [3], [1, 1], [1, 2], [2, 1], [2, 2], [1, 1, 1], [2, 1, 2]] {
-            guard let location = parsed.structure.locate(path) else { continue }
-            let ranges = [location.header, location.body] + (location.message.map { [$0.header, $0.text] } ?? [])
-            guard ranges.allSatisfy({ whole.contains($0.lowerBound) && whole.contains($0.upperBound) }),
-                  location.header.upperBound <= location.body.lowerBound else { return "ranges of \(path)" }
-        }
-        guard (try? MessageStructure(encoded: parsed.structure.encoded)) == parsed.structure else { return "round trip" }
-        return nil
-    }
-
     /// Deepest parenthesis nesting, ignoring quoted strings and literals' contents.
     static func nesting(_ text: String) -> Int {
         var depth = 0, deepest = 0, quoted = false, escaped = false
@@ -51,7 +30,7 @@ import Store
         for level in 0..<1000 { message += MIMECorpus.crlf("Content-Type: multipart/mixed; boundary=b\(level)\n\n--b\(level)\n") }
         message += MIMECorpus.crlf("Content-Type: text/plain\n\ndeep\n")
         for level in (0..<1000).reversed() { message += MIMECorpus.crlf("--b\(level)--\n") }
-        #expect(HostileInputTests.violation(in: message) == nil)
+        #expect(MessageChecks.violation(in: message) == nil)
         let parsed = MessageParser.parse(message)
         #expect(parsed.bodyStructure.contains(#"("APPLICATION" "OCTET-STREAM" NIL NIL NIL "7BIT""#))
         #expect(HostileInputTests.nesting(parsed.bodyStructure) <= 52)
@@ -62,7 +41,7 @@ import Store
     @Test func thousandNestedMessages() {
         let message = Array(repeating: MIMECorpus.crlf("Subject: again\nContent-Type: message/rfc822\n\n"), count: 1000).flatMap { $0 }
             + MIMECorpus.crlf("Subject: innermost\n\ntext")
-        #expect(HostileInputTests.violation(in: message) == nil)
+        #expect(MessageChecks.violation(in: message) == nil)
         // Each level adds a body, an envelope and a body again: bounded by the depth cap.
         #expect(HostileInputTests.nesting(MessageParser.parse(message).bodyStructure) <= 2 * 51 + 2)
     }
@@ -70,7 +49,7 @@ import Store
     @Test func sameBoundaryAtEveryLevel() {
         let message = Array(repeating: MIMECorpus.crlf("Content-Type: multipart/mixed; boundary=x\n\n--x\n"), count: 1000)
             .flatMap { $0 }
-        #expect(HostileInputTests.violation(in: message) == nil)
+        #expect(MessageChecks.violation(in: message) == nil)
     }
 
     @Test func tooManyParts() {
@@ -79,7 +58,7 @@ import Store
         let parsed = MessageParser.parse(message)
         #expect(parsed.structure.locate([10_000]) != nil)
         #expect(parsed.structure.locate([10_001]) == nil)
-        #expect(HostileInputTests.violation(in: message) == nil)
+        #expect(MessageChecks.violation(in: message) == nil)
     }
 
     @Test func hostileHeaders() {
@@ -96,7 +75,7 @@ import Store
             Array(repeating: 0xFF, count: 300),
         ]
         for message in cases {
-            #expect(HostileInputTests.violation(in: message) == nil)
+            #expect(MessageChecks.violation(in: message) == nil)
         }
     }
 
@@ -120,7 +99,7 @@ import Store
                     message += pieces[Int(random.next() % UInt64(pieces.count))]
                 }
             }
-            if let problem = HostileInputTests.violation(in: message) { failures.append("round \(round): \(problem)") }
+            if let problem = MessageChecks.violation(in: message) { failures.append("round \(round): \(problem)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }
@@ -142,7 +121,7 @@ import Store
                 default: message.insert(contentsOf: Array("\r\n--".utf8), at: at)
                 }
             }
-            if let problem = HostileInputTests.violation(in: message) { failures.append("round \(round): \(problem)") }
+            if let problem = MessageChecks.violation(in: message) { failures.append("round \(round): \(problem)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }

@@ -1,5 +1,6 @@
 import Testing
 import Store
+import ParserChecks
 
 /// What a FETCH of ENVELOPE, BODY and BODYSTRUCTURE shows for each corpus message.
 struct ParsedFixture: Sendable, CustomTestStringConvertible {

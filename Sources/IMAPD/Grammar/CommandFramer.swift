@@ -106,7 +106,9 @@ public struct CommandFramer: Sendable {
                 return .lineTooLong(tag: skippedTag)
             }
             guard let lf = input.readableBytesView.firstIndex(of: .lf) else {
-                if input.readableBytes > limits.maxLineLength {
+                // A line of the longest length may have its CR in this read and its LF in the next.
+                let lineSoFar = input.readableBytes - (input.readableBytesView.last == .cr ? 1 : 0)
+                if lineSoFar > limits.maxLineLength {
                     skippedTag = tag(of: current.readableBytes > 0 ? current : input)
                     skippingLine = true
                     input.clear()

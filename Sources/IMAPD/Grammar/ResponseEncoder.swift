@@ -1,4 +1,5 @@
 import NIOCore
+import ServerCore
 import Store
 
 /// Writes responses straight into a ByteBuffer. `utf8` says whether the client has
@@ -197,8 +198,9 @@ public struct ResponseEncoder {
             buffer.writeStaticString("]")
         }
         writeSpace()
-        // Text is one line: a stray line break would end the response early.
-        buffer.writeString(status.text.isEmpty ? "completed" : status.text.replacingLineBreaks)
+        // Text is one line of printable ASCII whatever client text it quotes: a stray line
+        // break would end the response early, a NUL or raw 8-bit is not IMAP (RFC 3501 §9).
+        buffer.writeString(status.text.isEmpty ? "completed" : ClientText.quoted(status.text, limit: 1000))
     }
 
     mutating func writeSpace() { buffer.writeInteger(UInt8.space) }
@@ -242,12 +244,5 @@ public struct ResponseEncoder {
     public mutating func writeLiteral(_ bytes: [UInt8]) {
         buffer.writeString("{\(bytes.count)}\r\n")
         buffer.writeBytes(bytes)
-    }
-}
-
-extension String {
-    var replacingLineBreaks: String {
-        guard contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return self }
-        return String(map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
     }
 }

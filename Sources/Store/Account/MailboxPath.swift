@@ -16,6 +16,11 @@ public enum MailboxPath {
         for level in levels {
             guard !level.isEmpty else { throw StoreError.invalidName("mailbox name has an empty level") }
             guard level != "." && level != ".." else { throw StoreError.invalidName("mailbox name has a '\(level)' level") }
+            // A combining mark after "/" (or a prepended mark before it) makes one Character
+            // of both, which this split keeps in a level and a byte-wise reader would not.
+            guard !level.unicodeScalars.contains("/") else {
+                throw StoreError.invalidName("mailbox name has a '/' joined to the character next to it")
+            }
             guard !level.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
                 throw StoreError.invalidName("mailbox name contains a control character")
             }

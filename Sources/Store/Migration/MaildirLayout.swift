@@ -16,7 +16,7 @@ public enum MaildirLayout {
     public static func mailbox(forFolder folder: String) throws -> String {
         guard folder.hasPrefix("."), folder.count > 1 else { throw StoreError.invalidName("'\(folder)' is not a Maildir++ folder name") }
         let levels = folder.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map { level in
-            ModifiedUTF7.decode(String(level)) ?? String(level)
+            ModifiedUTF7.decode(String(level), alsoEncoded: ["."]) ?? String(level)
         }
         return try MailboxPath.canonical(levels.joined(separator: String(MailboxPath.separator)))
     }

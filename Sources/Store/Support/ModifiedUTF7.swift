@@ -6,8 +6,9 @@ public enum ModifiedUTF7 {
     private static let values: [UInt8: UInt32] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt32($0)) })
 
     /// `text` encoded; characters in `alsoEncode` are encoded even though they are printable
-    /// ASCII (a Maildir++ name cannot hold its "." separator inside a level).
-    public static func encode(_ text: String, alsoEncode: Set<Character> = []) -> String {
+    /// ASCII (a Maildir++ name cannot hold its "." separator inside a level). Scalar by
+    /// scalar: a printable ASCII character stays itself even when a combining mark follows.
+    public static func encode(_ text: String, alsoEncode: Set<Unicode.Scalar> = []) -> String {
         var out = ""
         var pending: [UInt16] = []
         func flush() {
@@ -26,23 +27,26 @@ public enum ModifiedUTF7 {
             out += String(decoding: encoded, as: UTF8.self)
             pending.removeAll()
         }
-        for character in text {
-            if character == "&" {
+        for scalar in text.unicodeScalars {
+            if scalar == "&" {
                 flush()
                 out += "&-"
-            } else if let ascii = character.asciiValue, ascii >= 0x20, ascii <= 0x7E, !alsoEncode.contains(character) {
+            } else if (0x20...0x7E).contains(scalar.value), !alsoEncode.contains(scalar) {
                 flush()
-                out.append(character)
+                out.unicodeScalars.append(scalar)
             } else {
-                pending += character.utf16
+                pending += UTF16.encode(scalar).map { Array($0) } ?? []
             }
         }
         flush()
         return out
     }
 
-    /// The text `encoded` stands for, or nil when it is not valid modified UTF-7.
-    public static func decode(_ encoded: String) -> String? {
+    /// The text `encoded` stands for, or nil when it is not valid modified UTF-7 or not the
+    /// one spelling `encode` gives (printable ASCII in base64, two base64 runs in a row,
+    /// stray padding bits): two spellings of one name would let two mailboxes that the
+    /// store keeps apart look the same to a client. `alsoEncoded` is what `encode` was given.
+    public static func decode(_ encoded: String, alsoEncoded: Set<Unicode.Scalar> = []) -> String? {
         let bytes = Array(encoded.utf8)
         var units: [UInt16] = []
         var i = 0
@@ -72,6 +76,9 @@ public enum ModifiedUTF7 {
             guard count < 6, bits == 0 else { return nil }
             i = end + 1
         }
-        return String(validating: units, as: UTF16.self)
+        guard let text = String(validating: units, as: UTF16.self), encode(text, alsoEncode: alsoEncoded) == encoded else {
+            return nil
+        }
+        return text
     }
 }

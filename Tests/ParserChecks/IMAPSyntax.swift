@@ -1,41 +1,41 @@
 /// A strict reader of the IMAP values ENVELOPE, BODY and BODYSTRUCTURE are made of
 /// (RFC 3501 §9, RFC 9051 §9), to prove parser output well-formed whatever the input.
-enum IMAPSyntax {
-    struct Invalid: Error, CustomStringConvertible {
-        var description: String
+public enum IMAPSyntax {
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    indirect enum Value {
+    public indirect enum Value {
         case absent
         case number(Int)
         case string([UInt8])
         case list([Value])
 
-        var isNString: Bool {
+        public var isNString: Bool {
             switch self {
             case .absent, .string: true
             default: false
             }
         }
-        var items: [Value]? {
+        public var items: [Value]? {
             if case .list(let items) = self { items } else { nil }
         }
-        var text: String? {
+        public var text: String? {
             if case .string(let bytes) = self { String(decoding: bytes, as: UTF8.self).uppercased() } else { nil }
         }
     }
 
     /// The single value `text` consists of.
-    static func value(_ text: String) throws -> Value {
+    public static func value(_ text: String) throws -> Value {
         var reader = Reader(bytes: Array(text.utf8))
         let value = try reader.value()
         guard reader.index == reader.bytes.count else { throw Invalid(description: "trailing bytes at \(reader.index)") }
         return value
     }
 
-    static func checkEnvelope(_ text: String) throws { try envelope(value(text)) }
+    public static func checkEnvelope(_ text: String) throws { try envelope(value(text)) }
 
-    static func checkBody(_ text: String, extended: Bool) throws { try body(value(text), extended: extended) }
+    public static func checkBody(_ text: String, extended: Bool) throws { try body(value(text), extended: extended) }
 
     private static func envelope(_ value: Value) throws {
         guard let items = value.items, items.count == 10 else { throw Invalid(description: "envelope needs 10 items") }
@@ -175,7 +175,7 @@ enum IMAPSyntax {
                 let start = index
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > start, let count = Int(String(decoding: bytes[start..<index], as: UTF8.self)),
-                      bytes.count - index >= 3 + count,
+                      count <= bytes.count - index - 3,
                       bytes[index] == UInt8(ascii: "}"), bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A
                 else { throw Invalid(description: "bad literal") }
                 index += 3
