@@ -293,8 +293,6 @@ extension Account {
         return done
     }
 
-    /// Reference counts and mailbox counters set to a recount; UIDNEXT and HIGHESTMODSEQ
-    /// raised above every UID and mod-sequence in use, so none is ever given twice.
     /// A message that holds a UID which was expunged before (a UIDNEXT that went down) gets
     /// a new UID above every other and a new MODSEQ, and the expunge is told again: a client
     /// that heard the UID go would never look for it, and one that saw the message under
@@ -322,6 +320,8 @@ extension Account {
         return done
     }
 
+    /// Reference counts and mailbox counters set to a recount; UIDNEXT and HIGHESTMODSEQ
+    /// raised above every UID and mod-sequence in use, so none is ever given twice.
     private func recountAllLocked() throws -> [String] {
         var done: [String] = []
         try db.statement("""
