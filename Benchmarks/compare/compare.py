@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import base64
 import datetime
+import json
 import os
 import platform
 import random
@@ -104,6 +105,33 @@ def process_rss(pids):
         except OSError:
             pass
     return total
+
+
+def process_cpu(pids):
+    """CPU seconds (user and system) the processes have used so far, summed."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def memory_available():
+    """MemAvailable of this machine, in bytes."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def progress(text):
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 def descendants(pid):
@@ -421,6 +449,37 @@ async def timed(coro_factory, runs):
     return statistics.median(times)
 
 
+async def pop3_answers(reader, count):
+    """Reads `count` multi-line POP3 answers in large reads, counting their ends: a
+    dot-stuffed answer holds CRLF "." CRLF only where it ends (reading line by line would
+    time the Python client, not the server)."""
+    end, tail = b"\r\n.\r\n", b""
+    while count > 0:
+        chunk = await reader.read(1 << 20)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        text = tail + chunk
+        count -= text.count(end)
+        tail = text[-4:]
+    if count < 0:
+        raise RuntimeError("more POP3 answers than commands")
+
+
+async def settle(server, limit=1800):
+    """Waits until the server's processes use less than a tenth of a core for three
+    seconds running: work a server does after answering (Roost building a full-text index,
+    Dovecot writing its caches) must not be timed as part of what comes next. Returns the
+    seconds waited."""
+    t0 = time.perf_counter()
+    quiet, last = 0, process_cpu(server.pids())
+    while quiet < 3 and time.perf_counter() - t0 < limit:
+        await asyncio.sleep(1)
+        now = process_cpu(server.pids())
+        quiet = quiet + 1 if now - last < 0.1 else 0
+        last = now
+    return time.perf_counter() - t0
+
+
 async def measure(server, args):
     """Every figure for one server: a dict of name -> value (seconds, or a rate)."""
     out = {}
@@ -428,6 +487,7 @@ async def measure(server, args):
     seed = args.seed
 
     # LMTP delivery, 1 and 8 connections (fresh users each run).
+    progress(f"{server.name}: LMTP delivery")
     made = [message(seed + 7, i) for i in range(args.lmtp_messages)]
     for conns in (1, 8):
         rates = []
@@ -439,6 +499,7 @@ async def measure(server, args):
         out[f"lmtp{conns}"] = statistics.median(rates)
 
     # APPEND over one connection.
+    progress(f"{server.name}: APPEND")
     rates = []
     for r in range(runs):
         c = await IMAP.connect(server.imap, f"append{r}")
@@ -450,16 +511,27 @@ async def measure(server, args):
         await c.close()
     out["append"] = statistics.median(rates)
 
-    # The big mailboxes.
+    # The big mailboxes; the header sync, SEARCH, FETCH BODY[] and STORE at 100,000 (or
+    # the largest size below it).
     for size in args.sizes:
         user = f"big{size}"
+        progress(f"{server.name}: loading {size:,} messages")
         t = time.perf_counter()
         await load(server, user, seed, 0, size)
         out[f"load{size}"] = size / (time.perf_counter() - t)
+        await settle(server)
+        progress(f"{server.name}: timing SELECT and FLAGS at {size:,}")
         c = await IMAP.connect(server.imap, user)
         out[f"select{size}"] = await timed(lambda: c.command("SELECT INBOX"), runs)
         out[f"flags{size}"] = await timed(lambda: c.bulk("UID FETCH 1:* (FLAGS)"), runs)
-        if size == max(args.sizes):
+        if size == args.detail:
+            progress(f"{server.name}: timing the header sync, SEARCH, FETCH and STORE at {size:,}")
+            # The first text search, untimed by the median: Roost scans and starts building
+            # its full-text index, which the runs after it use once it is built.
+            t0 = time.perf_counter()
+            await c.command("UID SEARCH BODY zebrafish")
+            out["searchbodyfirst"] = time.perf_counter() - t0
+            out["settledAfterSearch"] = await settle(server)
             out["headers"] = await timed(lambda: c.bulk(HEADER_SYNC), runs)
             out["searchflag"] = await timed(lambda: c.command("UID SEARCH UNSEEN"), runs)
             out["searchfrom"] = await timed(lambda: c.command("UID SEARCH FROM sender17@example.org"), runs)
@@ -480,10 +552,12 @@ async def measure(server, args):
         await c.close()
 
     # EXPUNGE of 10% of a 10,000-message mailbox (a fresh one each run).
+    progress(f"{server.name}: EXPUNGE, STATUS, POP3")
     times = []
     for r in range(runs):
         user = f"expunge{r}"
         await load(server, user, seed + 3, 0, 10_000)
+        await settle(server)
         c = await IMAP.connect(server.imap, user)
         await c.command("SELECT INBOX")
         await c.bulk("UID STORE " + ",".join(str(u) for u in range(1, 10_001, 10)) + " +FLAGS.SILENT (\\Deleted)")
@@ -516,6 +590,7 @@ async def measure(server, args):
 
     # POP3 UIDL and RETR of 10,000 messages.
     await load(server, "pop", seed + 5, 0, 10_000)
+    await settle(server)
     uidl, retr = [], []
     for _ in range(runs):
         r, w = await asyncio.open_connection("127.0.0.1", server.pop3, limit=1 << 24)
@@ -533,9 +608,7 @@ async def measure(server, args):
         t = time.perf_counter()
         for k in range(1, 10_001, 100):
             w.write(b"".join(f"RETR {i}\r\n".encode() for i in range(k, k + 100)))
-            for _ in range(100):
-                while await r.readline() != b".\r\n":
-                    pass
+            await pop3_answers(r, 100)
         retr.append(time.perf_counter() - t)
         w.write(b"QUIT\r\n")
         await r.readline()
@@ -544,6 +617,7 @@ async def measure(server, args):
     out["retr"] = statistics.median(retr)
 
     # IDLE: push delay after LMTP deliveries, then memory with many IDLE connections.
+    progress(f"{server.name}: IDLE")
     c = await IMAP.connect(server.imap, "push")
     await c.command("SELECT INBOX")
     tag = c.tag()
@@ -572,9 +646,15 @@ async def measure(server, args):
     c.w.write(b"DONE\r\n")
     await c.close()
 
+    # Connections are added until --idle, or until the machine has less than 2 GB left
+    # (a server with a process per connection may not fit); the table then gives what the
+    # count reached and the rest in proportion.
     idlers = []
     base = process_rss(server.pids())
     for k in range(0, args.idle, 200):
+        if memory_available() < 2 << 30:
+            progress(f"{server.name}: stopped at {k:,} IDLE connections, {memory_available() >> 20:,} MB left")
+            break
         batch = await asyncio.gather(*(IMAP.connect(server.imap, "idle") for _ in range(min(200, args.idle - k))))
         for i in batch:
             await i.command("SELECT INBOX")
@@ -582,8 +662,10 @@ async def measure(server, args):
             await i.r.readline()
         idlers += batch
     await asyncio.sleep(2)
-    out["idleRSS"] = process_rss(server.pids())
+    out["idleCount"] = len(idlers)
+    out["idleRSSmeasured"] = process_rss(server.pids())
     out["idleRSSbase"] = base
+    out["idleRSS"] = base + (out["idleRSSmeasured"] - base) * args.idle / max(1, len(idlers))
     for i in idlers:
         i.w.close()
     return out
@@ -598,12 +680,13 @@ ROWS = [
     ("append", "APPEND, 1 connection", "msgs/s", True),
     ("select{}", "SELECT, {} messages", "ms", False),
     ("flags{}", "UID FETCH 1:* (FLAGS), {} messages", "ms", False),
-    ("headers", "Thunderbird header sync, {max} messages", "ms", False),
+    ("headers", "Thunderbird header sync, {detail} messages", "ms", False),
     ("bodyMBs", "FETCH BODY[] of 2,000 messages", "MB/s", True),
-    ("searchflag", "UID SEARCH UNSEEN, {max}", "ms", False),
-    ("searchfrom", "UID SEARCH FROM, {max}", "ms", False),
-    ("searchbody", "UID SEARCH BODY, {max}", "ms", False),
-    ("store", "UID STORE 1:* +FLAGS, {max}", "ms", False),
+    ("searchflag", "UID SEARCH UNSEEN, {detail}", "ms", False),
+    ("searchfrom", "UID SEARCH FROM, {detail}", "ms", False),
+    ("searchbody", "UID SEARCH BODY, {detail}", "ms", False),
+    ("searchbodyfirst", "UID SEARCH BODY, {detail}, the first (Roost: no index yet)", "ms", False),
+    ("store", "UID STORE 1:* +FLAGS, {detail}", "ms", False),
     ("expunge", "EXPUNGE 10% of 10,000", "ms", False),
     ("status", "STATUS of 1,000 mailboxes", "ms", False),
     ("uidl", "POP3 UIDL, 10,000", "ms", False),
@@ -616,13 +699,15 @@ ROWS = [
 
 def table(results, args):
     roost, dovecot = results["Roost"], results["Dovecot"]
-    big = max(args.sizes)
     lines = ["| measurement | Roost | Dovecot | Roost advantage |", "|---|---:|---:|---:|"]
     for key, label, unit, higher in ROWS:
         keys = [(key.format(s), label.format(f"{s:,}")) for s in args.sizes] if "{}" in key else [(key, label)]
         for k, text in keys:
-            text = text.replace("{max}", f"{big:,}").replace("{idle}", f"{args.idle:,}")
+            text = text.replace("{detail}", f"{args.detail:,}").replace("{idle}", f"{args.idle:,}")
             a, b = roost[k], dovecot[k]
+            if k == "idleRSS":
+                text += "".join(f" ({name}: measured at {r['idleCount']:,}, {r['idleRSSmeasured'] / 1e6:,.0f} MB, the rest in proportion)"
+                                for name, r in (("Roost", roost), ("Dovecot", dovecot)) if r["idleCount"] < args.idle)
             scale = 1000 if unit == "ms" else 1 / 1e6 if unit == "MB" else 1
             ratio = (a / b) if higher else (b / a if a else float("inf"))
             lines.append(f"| {text} | {a * scale:,.1f} {unit} | {b * scale:,.1f} {unit} | {ratio:.2f}× |")
@@ -721,9 +806,12 @@ async def main():
     p.add_argument("--push-messages", type=int, default=200)
     p.add_argument("--idle", type=int, default=10000, help="IDLE connections for the memory figure")
     p.add_argument("--only", choices=["Roost", "Dovecot"], help="measure one server")
+    p.add_argument("--saved", choices=["Roost", "Dovecot"], action="append", default=[],
+                   help="take this server's figures from the last run's saved file instead of measuring it again")
     p.add_argument("--write", action="store_true", help="put the table and plots in BENCHMARKS.md")
     args = p.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.detail = 100_000 if 100_000 in args.sizes else max(s for s in args.sizes if s <= 100_000 or s == min(args.sizes))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.idle + 100 > hard:
@@ -733,8 +821,18 @@ async def main():
              + [f"big{s}" for s in args.sizes] + [f"expunge{r}" for r in range(args.runs)] + ["many", "pop", "push", "idle"])
     started = time.time()
     results, versions = {}, []
+    saved = os.path.join(ROOT, ".build-compare")
+    os.makedirs(saved, exist_ok=True)
     for kind in (Roost, Dovecot):
         if args.only and kind.name != args.only:
+            continue
+        path = os.path.join(saved, f"results-{kind.name.lower()}.json")
+        if kind.name in args.saved:
+            with open(path) as f:
+                kept = json.load(f)
+            results[kind.name], version = kept["results"], kept["version"]
+            versions.append(version)
+            progress(f"{kind.name}: figures from {path}")
             continue
         work = tempfile.mkdtemp(prefix=f"compare-{kind.name.lower()}-", dir=os.environ.get("COMPARE_TMP"))
         os.chmod(work, 0o755)
@@ -742,12 +840,16 @@ async def main():
         try:
             await wait_ready(server.imap)
             await wait_ready(server.lmtp)
-            print(f"measuring {kind.name} ...", file=sys.stderr)
+            progress(f"measuring {kind.name}")
             results[kind.name] = await measure(server, args)
             versions.append(server.version())
+            with open(path, "w") as f:
+                json.dump({"results": results[kind.name], "version": versions[-1], "arguments": sys.argv[1:]}, f)
         finally:
             server.stop()
             shutil.rmtree(work, ignore_errors=True)
+    for name, r in results.items():
+        progress(f"{name}: first text search {r.get('searchbodyfirst', 0):.1f} s, settled {r.get('settledAfterSearch', 0):.0f} s after it")
     if len(results) < 2:
         for k, v in next(iter(results.values())).items():
             print(f"{k}: {v:.4f}")

@@ -30,6 +30,9 @@ final class FullTextIndex: @unchecked Sendable {
     private let worker = DispatchQueue(label: "roost.fulltext", qos: .utility)
     private var catchUpPending = false
     private var catchUpRunning = false
+    /// Held for a whole catch-up, so that a background pass and one asked for directly
+    /// (`roost compact`, a test) take turns instead of indexing the same bodies twice.
+    private let catchUpLock = NSLock()
     /// Bodies indexed in one transaction: big enough to amortize the commit, small enough
     /// that a search waiting for the index waits briefly.
     static let batchSize = 200
@@ -117,6 +120,9 @@ final class FullTextIndex: @unchecked Sendable {
         if flags.withLock({ isActive }) { startCatchUp(account) }
     }
 
+    /// Whether a background pass is running or due.
+    var isCatchingUp: Bool { flags.withLock { catchUpRunning } }
+
     private func startCatchUp(_ account: Account) {
         let start: Bool = flags.withLock {
             catchUpPending = true
@@ -152,6 +158,8 @@ final class FullTextIndex: @unchecked Sendable {
     @discardableResult
     func catchUp(_ account: Account) -> Int? {
         flags.withLock { isActive = true }
+        catchUpLock.lock()
+        defer { catchUpLock.unlock() }
         guard let stored = try? account.blobHashes() else { return nil }
         let current = Dictionary(stored.map { ($0.id, $0.hash) }, uniquingKeysWith: { a, _ in a })
         guard let known = withIndex({ try indexedHashes($0) }) else { return nil }
