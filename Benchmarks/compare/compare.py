@@ -655,11 +655,15 @@ async def measure(server, args):
         if memory_available() < 2 << 30:
             progress(f"{server.name}: stopped at {k:,} IDLE connections, {memory_available() >> 20:,} MB left")
             break
-        batch = await asyncio.gather(*(IMAP.connect(server.imap, "idle") for _ in range(min(200, args.idle - k))))
-        for i in batch:
-            await i.command("SELECT INBOX")
-            i.w.write(b"I IDLE\r\n")
-            await i.r.readline()
+        try:
+            batch = await asyncio.gather(*(IMAP.connect(server.imap, "idle") for _ in range(min(200, args.idle - k))))
+            for i in batch:
+                await i.command("SELECT INBOX")
+                i.w.write(b"I IDLE\r\n")
+                await i.r.readline()
+        except (OSError, ConnectionError, RuntimeError) as error:
+            progress(f"{server.name}: stopped at {k:,} IDLE connections: {error}")
+            break
         idlers += batch
     await asyncio.sleep(2)
     out["idleCount"] = len(idlers)
