@@ -223,6 +223,48 @@ import TestSupport
         #expect(lines == expected)
     }
 
+    /// Pipelined RETR and TOP are answered in batches (one read on the pool for several
+    /// messages); what comes back must be exactly what one command at a time gives, in
+    /// order, whatever is mixed in: errors, DELE, a message too large for a batch, more
+    /// messages than one batch holds.
+    @Test func pipelinedRetrievalsAnswerInOrder() throws {
+        let s = try Server()
+        var big = "Subject: big\n\n"
+        for i in 0..<2_000 { big += "line \(i) of a message larger than one batch, dot-stuffed: .\n" }
+        let bodies = (1...80).map { $0 == 5 ? big : "Subject: m\($0)\n\n.dot first\nmessage \($0)\n" }
+        for body in bodies { try s.deliver(body) }
+        func expected(_ n: Int, top: Int? = nil) -> [String] {
+            let lines = bodies[n - 1].split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                .map { $0.hasPrefix(".") ? "." + $0 : String($0) }
+            guard let top, let blank = lines.firstIndex(of: "") else { return lines }
+            return Array(lines[...min(blank + top, lines.count - 1)])
+        }
+        let c = try s.connect()
+        try s.login(c)
+        let octets = bodies.map { $0.utf8.count + $0.filter { $0 == "\n" }.count }
+        try c.send("RETR 1\r\nRETR 2\r\nDELE 3\r\nRETR 3\r\nTOP 4 1\r\nRETR 5\r\nRETR 6\r\nRETR 99\r\nNOOP\r\n"
+                   + (7...80).map { "RETR \($0)\r\n" }.joined() + "STAT\r\n")
+        for n in [1, 2] {
+            #expect(try c.readLine() == "+OK \(octets[n - 1]) octets")
+            #expect(try s.readMultiline(c) == expected(n))
+        }
+        #expect(try c.readLine() == "+OK Message 3 deleted")
+        #expect(try c.readLine() == "-ERR Message 3 is deleted")
+        #expect(try c.readLine() == "+OK")
+        #expect(try s.readMultiline(c) == expected(4, top: 1))
+        for n in [5, 6] {
+            #expect(try c.readLine() == "+OK \(octets[n - 1]) octets")
+            #expect(try s.readMultiline(c) == expected(n))
+        }
+        #expect(try c.readLine() == "-ERR No such message")
+        #expect(try c.readLine() == "+OK")
+        for n in 7...80 {
+            #expect(try c.readLine() == "+OK \(octets[n - 1]) octets")
+            #expect(try s.readMultiline(c) == expected(n), "message \(n)")
+        }
+        #expect(try c.readLine() == "+OK 79 \(octets.reduce(0, +) - octets[2])")
+    }
+
     @Test func stlsAndPlaintextRefusal() throws {
         let s = try Server(configuration: "plaintext_auth = tls-only\n", tls: true)
         let c = try s.connect()

@@ -40,6 +40,41 @@ import Testing
         #expect(MessagePreview.condensed(String(repeating: "a", count: 256) + " b") == String(repeating: "a", count: 256))
     }
 
+    /// The ASCII path of `condensed` must say what the Character-by-Character rule says,
+    /// wherever the text turns to other scripts, combining marks or controls.
+    @Test func theASCIIPathAgreesWithTheCharacterRule() {
+        func reference(_ text: String) -> String? {
+            var out = "", count = 0, pendingSpace = false
+            for c in text {
+                if c.isWhitespace || c == "\u{00A0}" {
+                    pendingSpace = !out.isEmpty
+                    continue
+                }
+                if c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+                    continue
+                }
+                if pendingSpace {
+                    guard count < MessagePreview.maxCharacters else { break }
+                    out.append(" ")
+                    count += 1
+                    pendingSpace = false
+                }
+                guard count < MessagePreview.maxCharacters else { break }
+                out.append(c)
+                count += 1
+            }
+            return out.isEmpty ? nil : out
+        }
+        let pieces = ["a", "Z", " ", "\r\n", "\t", "\u{0}", "\u{7F}", "\u{1}", "e\u{301}", "\u{301}", "é", "\u{00A0}",
+                      "\u{200B}", "\u{200D}", "日本", "👍🏽", "\u{85}", ".", "\u{2028}"]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2000 {
+            let length = round < 1000 ? Int.random(in: 0..<40, using: &generator) : Int.random(in: 200..<400, using: &generator)
+            let text = (0..<length).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(MessagePreview.condensed(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test func storedPreviewAndOneMadeLaterForOldRows() throws {
         let f = try Fixture()
         let inbox = try f.inbox().id

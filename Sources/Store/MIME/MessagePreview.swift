@@ -19,10 +19,18 @@ enum MessagePreview {
         let html = Array("html".utf8)
         guard let part = firstPart(root, in: raw, where: { !$0.isHTML(html) }) ?? firstPart(root, in: raw, where: { $0.isHTML(html) })
         else { return nil }
-        let decoded = part.decodedText(in: raw, limit: scanLimit)
-        let readable = part.isHTML(html) ? HTMLText.strip(decoded) : decoded
-        return condensed(readable)
+        if part.isHTML(html) { return condensed(HTMLText.strip(part.decodedText(in: raw, limit: scanLimit))) }
+        // Plain text seldom needs more than its first few kilobytes for 256 characters;
+        // the whole scan only when they were mostly white space or control characters.
+        if part.body.count > plainFirstLook, let found = condensed(part.decodedText(in: raw, limit: plainFirstLook)),
+           found.count >= maxCharacters {
+            return found
+        }
+        return condensed(part.decodedText(in: raw, limit: scanLimit))
     }
+
+    /// How much of a plain text part is decoded first.
+    private static let plainFirstLook = 4 << 10
 
     /// The first text leaf, depth first, that `accept` takes and that is not an attachment.
     /// Encapsulated messages are not looked into: their text is not this message's.
@@ -46,7 +54,32 @@ enum MessagePreview {
         var out = ""
         var count = 0
         var pendingSpace = false
-        for c in text {
+        // ASCII first, byte by byte: what most previews are made of, without the Unicode
+        // property tables. It stops before the last ASCII byte ahead of anything else, which
+        // may begin a cluster with what follows; the Character loop takes over from there.
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            let next = utf8.index(after: index)
+            if byte >= 0x80 || (next != utf8.endIndex && utf8[next] >= 0x80) { break }
+            index = next
+            if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if byte < 0x20 || byte == 0x7F { continue }
+            if pendingSpace {
+                guard count < maxCharacters else { return out }
+                out.append(" ")
+                count += 1
+                pendingSpace = false
+            }
+            guard count < maxCharacters else { return out }
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+            count += 1
+        }
+        for c in text[index...] {
             if c.isWhitespace || c == "\u{00A0}" {
                 pendingSpace = !out.isEmpty
                 continue

@@ -11,6 +11,8 @@ final class Database {
     /// read transaction open on an old snapshot, which would make this connection's next
     /// write fail (SQLITE_BUSY_SNAPSHOT) and hide other processes' commits from it.
     fileprivate var active: [Statement] = []
+    /// Checkpoints this file's log off the committing thread (store files only).
+    var checkpointer: Checkpointer?
 
     init(path: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
@@ -33,11 +35,13 @@ final class Database {
     }
 
     /// WAL with a full sync at every commit: an acknowledged change survives power loss.
+    /// The log is checkpointed in the background (see Checkpointer).
     func configureForStore() throws {
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
+        checkpointInBackground(Checkpointer(path: path))
     }
 
     func execute(_ sql: String) throws {

@@ -1,0 +1,86 @@
+import CSQLite
+import Foundation
+
+/// Copies a store file's write-ahead log back into the file on a thread of its own, so
+/// that no commit waits for it. SQLite's default runs the checkpoint inside the COMMIT
+/// that takes the log past 1,000 pages: about every fiftieth append, or the STORE that
+/// changes a large mailbox, then also wrote megabytes and waited for two more syncs
+/// before its client heard OK.
+///
+/// The checkpoint is PASSIVE on a connection opened for it: it never takes the write lock
+/// and copies only what no reader still needs, as SQLite's own does. A log that grows past
+/// `inlinePages` all the same (the background falling behind a stream of writes) is
+/// checkpointed by the committing connection again, as before, which bounds it.
+final class Checkpointer: @unchecked Sendable {
+    /// The log size that asks for a background checkpoint (SQLite's default threshold).
+    static let backgroundPages: Int32 = 1000
+    /// The log size at which the writer checkpoints itself.
+    static let inlinePages: Int32 = 16000
+
+    let path: String
+    /// The file the owning connection opened: a checkpoint never runs on another file
+    /// put under the same name (its log would be the new file's).
+    private let identity: FileIdentity?
+    private let queue = DispatchQueue(label: "roost.checkpoint", qos: .utility)
+    private let lock = NSLock()
+    private var scheduled = false
+    private var completed = 0
+
+    init(path: String) {
+        self.path = path
+        identity = FileIdentity(path: path)
+    }
+
+    /// Background checkpoints finished so far.
+    var runs: Int { lock.withLock { completed } }
+
+    /// Asks for a checkpoint unless one is already waiting to run.
+    func schedule() {
+        let start: Bool = lock.withLock {
+            if scheduled { return false }
+            scheduled = true
+            return true
+        }
+        if start { queue.async { self.run() } }
+    }
+
+    /// Returns once no checkpoint is waiting or running (for tests).
+    func waitUntilIdle() {
+        queue.sync {}
+    }
+
+    private func run() {
+        // Commits from now on ask for the next one.
+        lock.withLock { scheduled = false }
+        guard identity != nil, FileIdentity(path: path) == identity else { return }
+        // A connection per checkpoint: one kept open could outlive the file it was opened on.
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db else {
+            sqlite3_close_v2(db)
+            return
+        }
+        defer { sqlite3_close_v2(db) }
+        sqlite3_busy_timeout(db, 1000)
+        sqlite3_exec(db, "PRAGMA synchronous=FULL", nil, nil, nil)
+        var logPages: Int32 = 0, copied: Int32 = 0
+        sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied)
+        lock.withLock { completed += 1 }
+    }
+}
+
+extension Database {
+    /// Replaces SQLite's checkpoint-at-commit with `checkpointer`.
+    func checkpointInBackground(_ checkpointer: Checkpointer) {
+        self.checkpointer = checkpointer
+        sqlite3_wal_hook(handle, { context, db, name, pages in
+            guard let context else { return SQLITE_OK }
+            let owner = Unmanaged<Database>.fromOpaque(context).takeUnretainedValue()
+            if pages >= Checkpointer.inlinePages {
+                sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            } else if pages >= Checkpointer.backgroundPages {
+                owner.checkpointer?.schedule()
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+}
