@@ -83,6 +83,21 @@ import Testing
         #expect(IMAPDate.dateTime(-1) == "31-Dec-1969 23:59:59 +0000")
     }
 
+    @Test func numbersAreWrittenInDecimal() {
+        for value: UInt64 in [0, 1, 9, 10, 99, 100, 4_294_967_295, 10_000_000_000_000_000_000, .max] {
+            var e = ResponseEncoder(utf8: false)
+            e.writeDecimal(value)
+            #expect(String(buffer: e.buffer) == String(value))
+        }
+        var e = ResponseEncoder(utf8: false)
+        e.beginFetch(100_000)
+        e.fetchUID(UID(UInt32.max))
+        e.fetchSize(0)
+        e.fetchModSeq(ModSequence(18_446_744_073_709_551_615))
+        e.endFetch()
+        #expect(String(buffer: e.buffer) == "* 100000 FETCH (UID 4294967295 RFC822.SIZE 0 MODSEQ (18446744073709551615))\r\n")
+    }
+
     @Test(arguments: [
         ("*", "a/b/c", true), ("%", "a/b", false), ("%", "a", true), ("a/%", "a/b", true), ("a/%", "a/b/c", false),
         ("a*c", "a/b/c", true), ("a%c", "a/b/c", false), ("a%c", "abc", true), ("INBOX", "INBOX", true),

@@ -5,8 +5,26 @@ import Store
 /// section can follow its literal header in chunks.
 extension ResponseEncoder {
     public mutating func beginFetch(_ sequenceNumber: Int) {
-        buffer.writeString("* \(sequenceNumber) FETCH (")
+        buffer.writeStaticString("* ")
+        writeDecimal(UInt64(sequenceNumber))
+        buffer.writeStaticString(" FETCH (")
         fetchItems = 0
+    }
+
+    /// A number in decimal, digit by digit into the buffer: a FETCH of every message writes
+    /// two or three per message, and String interpolation made a string for each.
+    mutating func writeDecimal(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: 20 digits fit
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var v = value
+            repeat {
+                raw[31 - count] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                v /= 10
+                count += 1
+            } while v > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(32 - count)...]))
+        }
     }
 
     public mutating func endFetch() {
@@ -21,7 +39,8 @@ extension ResponseEncoder {
 
     public mutating func fetchUID(_ uid: UID) {
         nextItem()
-        buffer.writeString("UID \(uid.rawValue)")
+        buffer.writeStaticString("UID ")
+        writeDecimal(UInt64(uid.rawValue))
     }
 
     public mutating func fetchFlags(_ flags: Flags, recent: Bool) {
@@ -80,12 +99,15 @@ extension ResponseEncoder {
 
     public mutating func fetchSize(_ size: Int) {
         nextItem()
-        buffer.writeString("RFC822.SIZE \(size)")
+        buffer.writeStaticString("RFC822.SIZE ")
+        writeDecimal(UInt64(size))
     }
 
     public mutating func fetchModSeq(_ modSeq: ModSequence) {
         nextItem()
-        buffer.writeString("MODSEQ (\(modSeq.rawValue))")
+        buffer.writeStaticString("MODSEQ (")
+        writeDecimal(modSeq.rawValue)
+        buffer.writeStaticString(")")
     }
 
     /// An item whose value is IMAP text stored at append time (ENVELOPE, BODYSTRUCTURE, BODY).
