@@ -72,6 +72,25 @@ import TestSupport
         #expect(try fetch(c, "BODY.PEEK[1]<1000.3>") == "* 1 FETCH (BODY[1]<1000> {0}\r\n)")
     }
 
+    /// The names a FETCH repeats for every message are made once per command: each item
+    /// keeps its own, over several messages and steps.
+    @Test func severalSectionsOverSeveralMessages() throws {
+        let (f, c) = try selected()
+        try f.deliver("From: Dave <dave@example.org>\r\nSubject: second\r\nX-Tag: t\r\n\r\nbody two\r\n")
+        #expect(try c.send("NOOP").isOK)
+        func literal(_ s: String) -> String { "{\(s.utf8.count)}\r\n\(s)" }
+        let r = try c.send("FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[HEADER.FIELDS.NOT (Subject To Date Message-ID MIME-Version Content-Type)]<0.10> BODY.PEEK[HEADER.FIELDS (x-tag FROM)])")
+        #expect(r.isOK, "\(r)")
+        #expect(r.untagged == [
+            "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] \(literal("Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n")) "
+                + "BODY[HEADER.FIELDS.NOT (Subject To Date Message-ID MIME-Version Content-Type)]<0> \(literal("From: Alic")) "
+                + "BODY[HEADER.FIELDS (x-tag FROM)] \(literal("From: Alice <alice@example.org>\r\n\r\n")))",
+            "* 2 FETCH (BODY[HEADER.FIELDS (SUBJECT)] \(literal("Subject: second\r\n\r\n")) "
+                + "BODY[HEADER.FIELDS.NOT (Subject To Date Message-ID MIME-Version Content-Type)]<0> \(literal("From: Dave")) "
+                + "BODY[HEADER.FIELDS (x-tag FROM)] \(literal("From: Dave <dave@example.org>\r\nX-Tag: t\r\n\r\n")))",
+        ])
+    }
+
     @Test func binaryDecodesTransferEncodings() throws {
         let (_, c) = try selected()
         #expect(try fetch(c, "BINARY.PEEK[1]") == "* 1 FETCH (BINARY[1] {27}\r\nHallo Bob, schöne Grüße.)")

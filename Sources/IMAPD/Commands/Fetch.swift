@@ -29,6 +29,9 @@ struct FetchCommand: CommandJob {
     private var streaming: Streaming?
     private var expunged = false
     private var unknownEncoding = false
+    /// Per attribute index, what every message's answer repeats: a section's response
+    /// name and the lowercased names of its header fields, made once per command.
+    private var sectionNames: [Int: (name: String, fields: [[UInt8]]?)] = [:]
 
     /// A body literal being sent in pieces, and where the message's answer goes on after it.
     private struct Streaming {
@@ -191,8 +194,8 @@ struct FetchCommand: CommandJob {
             case .rfc822Text:
                 if try !literal("RFC822.TEXT", (m.details?.headerLength ?? 0)..<record.size, m, next: index + 1, account, &out) { return false }
             case .bodySection(let section, let partial, _):
-                let name = "BODY[\(section.description)]" + (partial.map { "<\($0.origin)>" } ?? "")
-                switch try FetchCommand.locate(section, m.record, m.details, account) {
+                let (name, fields) = sectionName(index, section, partial)
+                switch try FetchCommand.locate(section, m.record, m.details, account, fields: fields) {
                 case .none: out.fetchNil(name)
                 case .bytes(let bytes):
                     let slice = FetchCommand.cut(0..<bytes.count, partial)
@@ -281,17 +284,32 @@ struct FetchCommand: CommandJob {
         case bytes([UInt8])
     }
 
+    private mutating func sectionName(_ index: Int, _ section: Section, _ partial: Partial?) -> (name: String, fields: [[UInt8]]?) {
+        if let known = sectionNames[index] { return known }
+        var fields: [[UInt8]]?
+        if case .headerFields(let names) = section.text { fields = HeaderFields.lowercased(names) }
+        if case .headerFieldsNot(let names) = section.text { fields = HeaderFields.lowercased(names) }
+        let made = (name: "BODY[\(section.description)]" + (partial.map { "<\($0.origin)>" } ?? ""), fields: fields)
+        sectionNames[index] = made
+        return made
+    }
+
     /// Where a section lies in the message, or its bytes when they have to be assembled
-    /// (HEADER.FIELDS).
-    static func locate(_ section: Section, _ record: MessageRecord, _ details: MessageDetails?, _ account: Account) throws -> SectionData {
+    /// (HEADER.FIELDS, whose names `fields` may give lowercased).
+    static func locate(_ section: Section, _ record: MessageRecord, _ details: MessageDetails?, _ account: Account,
+                       fields: [[UInt8]]? = nil) throws -> SectionData {
+        func select(_ header: [UInt8], _ names: [String]) -> [UInt8] {
+            var not = false
+            if case .headerFieldsNot = section.text { not = true }
+            return header.withUnsafeBytes { HeaderFields.select($0, lowercased: fields ?? HeaderFields.lowercased(names), not: not) }
+        }
         if section.part.isEmpty, let details {
             switch section.text {
             case .none: return .range(0..<record.size)
             case .header: return .range(0..<details.headerLength)
             case .text: return .range(details.headerLength..<record.size)
             case .headerFields(let names), .headerFieldsNot(let names):
-                let header = try account.bytes(blob: record.blob, range: 0..<details.headerLength)
-                return .bytes(header.withUnsafeBytes { HeaderFields.select($0, names: names, not: section.text == .headerFieldsNot(names)) })
+                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<details.headerLength), names))
             case .mime: return .none
             }
         }
@@ -305,8 +323,7 @@ struct FetchCommand: CommandJob {
         case .text: return location.message.map { .range($0.text) } ?? .none
         case .headerFields(let names), .headerFieldsNot(let names):
             guard let header = location.message?.header else { return .none }
-            let bytes = try account.bytes(blob: record.blob, range: header)
-            return .bytes(bytes.withUnsafeBytes { HeaderFields.select($0, names: names, not: section.text == .headerFieldsNot(names)) })
+            return .bytes(select(try account.bytes(blob: record.blob, range: header), names))
         }
     }
 

@@ -34,7 +34,17 @@ public enum HeaderFields {
     /// names are (or are not) among `names`, byte for byte in message order, then the
     /// empty line (RFC 9051 §6.4.5). Names match ignoring ASCII case.
     public static func select(_ header: UnsafeRawBufferPointer, names: [String], not: Bool) -> [UInt8] {
-        let wanted = names.map { Array($0.utf8).asciiLowercased }
+        select(header, lowercased: lowercased(names), not: not)
+    }
+
+    /// `names` as `select(_:lowercased:not:)` takes them, for a caller that selects the
+    /// same fields from many messages.
+    public static func lowercased(_ names: [String]) -> [[UInt8]] {
+        names.map { Array($0.utf8).asciiLowercased }
+    }
+
+    /// `select(_:names:not:)` with the names already lowercased.
+    public static func select(_ header: UnsafeRawBufferPointer, lowercased wanted: [[UInt8]], not: Bool) -> [UInt8] {
         var out: [UInt8] = []
         HeaderScanner.scan(header, in: 0..<header.count) { field in
             let listed = wanted.contains { header.equalsIgnoringCase(field.name, $0) }
