@@ -107,6 +107,22 @@ def process_rss(pids):
     return total
 
 
+def process_pss(pids):
+    """Proportional set size (bytes) of processes, summed: each shared page counted once in
+    all, split among the processes that map it, where summed RSS counts it in each."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
 def process_cpu(pids):
     """CPU seconds (user and system) the processes have used so far, summed."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -653,6 +669,7 @@ async def measure(server, args):
     # count reached and the rest in proportion.
     idlers = []
     base = process_rss(server.pids())
+    basePSS = process_pss(server.pids())
     for k in range(0, args.idle, 200):
         if memory_available() < 2 << 30:
             progress(f"{server.name}: stopped at {k:,} IDLE connections, {memory_available() >> 20:,} MB left")
@@ -672,6 +689,8 @@ async def measure(server, args):
     out["idleRSSmeasured"] = process_rss(server.pids())
     out["idleRSSbase"] = base
     out["idleRSS"] = base + (out["idleRSSmeasured"] - base) * args.idle / max(1, len(idlers))
+    out["idlePSSmeasured"] = process_pss(server.pids())
+    out["idlePSS"] = basePSS + (out["idlePSSmeasured"] - basePSS) * args.idle / max(1, len(idlers))
     for i in idlers:
         i.w.close()
     return out
@@ -701,6 +720,7 @@ ROWS = [
     ("push50", "IDLE push after LMTP, p50", "ms", False),
     ("push99", "IDLE push after LMTP, p99", "ms", False),
     ("idleRSS", "RSS with {idle} IDLE connections", "MB", False),
+    ("idlePSS", "PSS with {idle} IDLE connections (shared pages counted once)", "MB", False),
 ]
 
 
@@ -711,16 +731,19 @@ def table(results, args):
         keys = [(key.format(s), label.format(f"{s:,}")) for s in args.sizes] if "{}" in key else [(key, label)]
         for k, text in keys:
             text = text.replace("{detail}", f"{args.detail:,}").replace("{idle}", f"{args.idle:,}")
+            scale = 1000 if unit == "ms" else 1 / 1e6 if unit == "MB" else 1
+            if k not in roost and k not in dovecot:
+                continue  # figures saved by an older compare.py
             if k not in roost or k not in dovecot:
-                # A size one server was not measured at (--dovecot-largest).
-                figures = [f"{r[k] * (1000 if unit == 'ms' else 1):,.1f} {unit}" if k in r else "not measured" for r in (roost, dovecot)]
+                # A size one server was not measured at (--dovecot-largest), or a figure
+                # one side's saved results lack.
+                figures = [f"{r[k] * scale:,.1f} {unit}" if k in r else "not measured" for r in (roost, dovecot)]
                 lines.append(f"| {text} | {figures[0]} | {figures[1]} | — |")
                 continue
             a, b = roost[k], dovecot[k]
-            if k == "idleRSS":
-                text += "".join(f" ({name}: measured at {r['idleCount']:,}, {r['idleRSSmeasured'] / 1e6:,.0f} MB, the rest in proportion)"
+            if k in ("idleRSS", "idlePSS"):
+                text += "".join(f" ({name}: measured at {r['idleCount']:,}, {r[k + 'measured'] / 1e6:,.0f} MB, the rest in proportion)"
                                 for name, r in (("Roost", roost), ("Dovecot", dovecot)) if r["idleCount"] < args.idle)
-            scale = 1000 if unit == "ms" else 1 / 1e6 if unit == "MB" else 1
             ratio = (a / b) if higher else (b / a if a else float("inf"))
             lines.append(f"| {text} | {a * scale:,.1f} {unit} | {b * scale:,.1f} {unit} | {ratio:.2f}× |")
     cat = results.get("catMBs")
