@@ -93,34 +93,30 @@ def free_port():
         return s.getsockname()[1]
 
 
-def process_rss(pids):
-    """Resident memory (bytes) of processes, summed."""
+def process_memory(pids, name, field):
+    """A kB figure of /proc/PID/<name> (the line starting `field`), in bytes, summed."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as f:
+            with open(f"/proc/{pid}/{name}") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
-
-
-def process_pss(pids):
-    """Proportional set size (bytes) of processes, summed: each shared page counted once in
-    all, split among the processes that map it, where summed RSS counts it in each."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
+                    if line.startswith(field):
                         total += int(line.split()[1]) * 1024
                         break
         except OSError:
             pass
     return total
+
+
+def process_rss(pids):
+    """Resident memory (bytes) of processes, summed."""
+    return process_memory(pids, "status", "VmRSS:")
+
+
+def process_pss(pids):
+    """Proportional set size (bytes) of processes, summed: each shared page counted once in
+    all, split among the processes that map it, where summed RSS counts it in each."""
+    return process_memory(pids, "smaps_rollup", "Pss:")
 
 
 def process_cpu(pids):
