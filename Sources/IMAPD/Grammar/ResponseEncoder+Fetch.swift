@@ -129,7 +129,9 @@ extension ResponseEncoder {
     public mutating func beginFetchLiteral(_ name: String, count: Int, binary: Bool = false) {
         nextItem()
         buffer.writeString(name)
-        buffer.writeString(binary ? " ~{\(count)}\r\n" : " {\(count)}\r\n")
+        buffer.writeStaticString(binary ? " ~{" : " {")
+        writeDecimal(UInt64(count))
+        buffer.writeStaticString("}\r\n")
     }
 
     public mutating func fetchNil(_ name: String) {
