@@ -25,9 +25,12 @@ final class Database {
         }
         self.handle = db
         self.path = path
-        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_busy_timeout(db, Database.busyTimeout)
         sqlite3_extended_result_codes(db, 1)
     }
+
+    /// How long a statement waits for another connection's lock, in milliseconds.
+    static let busyTimeout: Int32 = 10_000
 
     deinit {
         cache.removeAll()
