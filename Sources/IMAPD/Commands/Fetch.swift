@@ -264,7 +264,8 @@ struct FetchCommand: CommandJob {
     private static func copy(_ range: Range<Int>, of m: Message, _ account: Account, _ out: inout ResponseEncoder) throws {
         guard !range.isEmpty else { return }
         try out.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: range.count) { raw in
-            try account.read(blob: m.record.blob, at: range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<range.count]))
+            try account.read(blob: m.record.blob, at: range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<range.count]),
+                             known: m.details?.place)
             return range.count
         }
     }
@@ -309,7 +310,7 @@ struct FetchCommand: CommandJob {
             case .header: return .range(0..<details.headerLength)
             case .text: return .range(details.headerLength..<record.size)
             case .headerFields(let names), .headerFieldsNot(let names):
-                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<details.headerLength), names))
+                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<details.headerLength, known: details.place), names))
             case .mime: return .none
             }
         }
@@ -323,7 +324,7 @@ struct FetchCommand: CommandJob {
         case .text: return location.message.map { .range($0.text) } ?? .none
         case .headerFields(let names), .headerFieldsNot(let names):
             guard let header = location.message?.header else { return .none }
-            return .bytes(select(try account.bytes(blob: record.blob, range: header), names))
+            return .bytes(select(try account.bytes(blob: record.blob, range: header, known: details.place), names))
         }
     }
 
@@ -338,7 +339,7 @@ struct FetchCommand: CommandJob {
         if part.isEmpty { return .bytes(try account.bytes(blob: record.blob)) }
         guard let details, let structure = try? MessageStructure(encoded: details.structure),
               let location = structure.locate(part) else { return .none }
-        let raw = try account.bytes(blob: record.blob, range: location.body)
+        let raw = try account.bytes(blob: record.blob, range: location.body, known: details.place)
         guard let decoded = TransferEncoding.decode(raw, encoding: location.contentTransferEncoding) else { return .unknownEncoding }
         return .bytes(decoded)
     }

@@ -26,6 +26,15 @@ public struct MessageDetails: Sendable, Equatable {
     public var preview: String?
     /// The thread the message belongs to: the content hash of its first message (RFC 8474).
     public var thread: UInt64
+    /// Where the bytes were when the details were read: a read of them needs no look-up.
+    public var place: StoredPlace
+}
+
+/// Where a message's bytes lie in the account's segments, opaque to the protocols.
+public struct StoredPlace: Sendable, Equatable {
+    let segment: Int64
+    let offset: Int64
+    let length: Int
 }
 
 public struct AppendResult: Sendable, Equatable {
@@ -167,7 +176,7 @@ extension Account {
     /// their own row. Binds the reader first.
     static let readerColumns = "m.uid, (m.flags & ~1) | coalesce(p.seen, 0), m.keywords, max(m.modseq, coalesce(p.modseq, 0)), m.internaldate, m.savedate, m.size, m.blob"
     static let readerJoin = "LEFT JOIN private_seen p ON p.mailbox = m.mailbox AND p.reader = ? AND p.uid = m.uid"
-    static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header, b.preview, coalesce(b.thread, b.hash)"
+    static let detailColumns = "b.header_length, b.envelope, b.bodystructure, b.body, b.structure, b.hash, b.sent_date, b.subject, b.from_, b.to_, b.cc, b.message_id, b.in_reply_to, b.refs_header, b.preview, coalesce(b.thread, b.hash), b.segment, b.offset, b.length"
 
     static func record(_ s: Statement) -> MessageRecord {
         MessageRecord(
@@ -184,7 +193,8 @@ extension Account {
                 subject: s.text(c + 7), from: s.text(c + 8), to: s.text(c + 9), cc: s.text(c + 10),
                 messageID: s.text(c + 11), inReplyTo: s.text(c + 12), references: s.text(c + 13),
                 date: s.isNull(c + 6) ? nil : s.int64(c + 6)),
-            preview: s.text(c + 14), thread: UInt64(bitPattern: s.int64(c + 15)))
+            preview: s.text(c + 14), thread: UInt64(bitPattern: s.int64(c + 15)),
+            place: StoredPlace(segment: s.int64(c + 16), offset: s.int64(c + 17), length: s.int(c + 18)))
     }
 
     /// Calls `body` for each message of `uids` in ascending UID order, with the parsed
@@ -223,9 +233,10 @@ extension Account {
     }
 
     /// Reads the stored bytes of a message from `offset` straight into `destination`,
-    /// which the message must fill (a FETCH literal being written out).
-    public func read(blob: Int64, at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {
-        try located(blob) { location in
+    /// which the message must fill (a FETCH literal being written out). `known` is where the
+    /// message's details said they were.
+    public func read(blob: Int64, at offset: Int, into destination: UnsafeMutableRawBufferPointer, known: StoredPlace? = nil) throws {
+        try located(blob, known: known) { location in
             guard offset >= 0, offset + destination.count <= location.length else {
                 throw StoreError.invalidArgument("bytes \(offset)..<\(offset + destination.count) are beyond message \(blob)")
             }
@@ -233,14 +244,19 @@ extension Account {
         }
     }
 
-    /// Runs `body` with where a message's bytes are; once more when compaction moved them
-    /// between the look-up and the read.
-    private func located(_ blob: Int64, _ body: ((segment: Int64, offset: Int64, length: Int)) throws -> Void) throws {
+    /// Runs `body` with where a message's bytes are (`known`, when the caller read it with
+    /// the message's details); once more, looked up, when compaction moved them since.
+    private func located(_ blob: Int64, known: StoredPlace? = nil, _ body: ((segment: Int64, offset: Int64, length: Int)) throws -> Void) throws {
         for attempt in 0..<2 {
-            let location: (segment: Int64, offset: Int64, length: Int) = try withDatabase {
-                let s = try db.statement("SELECT segment, offset, length FROM blob WHERE id = ?").bind(.int(blob))
-                guard try s.step() else { throw StoreError.nonexistent("message \(blob) no longer exists") }
-                return (s.int64(0), s.int64(1), s.int(2))
+            let location: (segment: Int64, offset: Int64, length: Int)
+            if attempt == 0, let known {
+                location = (known.segment, known.offset, known.length)
+            } else {
+                location = try withDatabase {
+                    let s = try db.statement("SELECT segment, offset, length FROM blob WHERE id = ?").bind(.int(blob))
+                    guard try s.step() else { throw StoreError.nonexistent("message \(blob) no longer exists") }
+                    return (s.int64(0), s.int64(1), s.int(2))
+                }
             }
             do {
                 try body(location)
@@ -264,9 +280,17 @@ extension Account {
     }
 
     /// The bytes of a message (or part of them) in one array; for headers and small parts.
-    public func bytes(blob: Int64, range: Range<Int>? = nil) throws -> [UInt8] {
+    /// `known` is where the message's details said they were.
+    public func bytes(blob: Int64, range: Range<Int>? = nil, known: StoredPlace? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
-        try read(blob: blob, range: range) { out.append(contentsOf: $0) }
+        try located(blob, known: known) { location in
+            let wanted = (range ?? 0..<location.length).clamped(to: 0..<location.length)
+            out = try [UInt8](unsafeUninitializedCapacity: wanted.count) { raw, count in
+                try segments.read(segment: location.segment, offset: location.offset + Int64(wanted.lowerBound),
+                                  into: UnsafeMutableRawBufferPointer(raw))
+                count = wanted.count
+            }
+        }
         return out
     }
 
@@ -464,9 +488,13 @@ extension Account {
             let updates = try db.transaction { () -> [FlagUpdate] in
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
+                // No RETURNING: SQLite then collects the rows to change before changing them,
+                // which took 4 times as long for 100k rows; the changed rows are the range's
+                // rows that have the new mod-sequence, read after.
                 let update = try db.statement(adding
-                    ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1 RETURNING uid, flags, keywords"
-                    : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0 RETURNING uid, flags, keywords")
+                    ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1"
+                    : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0")
+                let changed = try db.statement("SELECT uid, flags, keywords FROM message WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 AND modseq = ?4")
                 // Which rows had \Seen before is not returned: the unseen index counts them
                 // in the ranges before and after, at the cost of the unseen ones only.
                 let unseen = try db.statement(
@@ -487,10 +515,13 @@ extension Account {
                 let newModSeq = ModSequence(UInt64(modseq))
                 for range in uids.ranges where !change.isEmpty {
                     update.reset()
-                    update.bind(.int(bits), .int(modseq), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
-                    while try update.step() {
-                        updates.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: update.int64(0))),
-                                                  flags: Flags(system: update.int(1), stored: update.text(2)), modSeq: newModSeq))
+                    try update.bind(.int(bits), .int(modseq), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound))).run()
+                    guard db.changes > 0 else { continue }
+                    changed.reset()
+                    changed.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)), .int(modseq))
+                    while try changed.step() {
+                        updates.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: changed.int64(0))),
+                                                  flags: Flags(system: changed.int(1), stored: changed.text(2)), modSeq: newModSeq))
                     }
                 }
                 guard !updates.isEmpty else { return [] }
