@@ -489,7 +489,7 @@ extension Account {
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
                 // No RETURNING: SQLite then collects the rows to change before changing them,
-                // which took 4 times as long for 100k rows; the changed rows are the range's
+                // more than twice the time for 100k rows; the changed rows are the range's
                 // rows that have the new mod-sequence, read after.
                 let update = try db.statement(adding
                     ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1"
