@@ -488,7 +488,7 @@ extension Account {
             let updates = try db.transaction { () -> [FlagUpdate] in
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
-                // No RETURNING: SQLite then collects the rows to change before changing them,
+                // No RETURNING: with it SQLite collects the rows to change before changing them,
                 // more than twice the time for 100k rows; the changed rows are the range's
                 // rows that have the new mod-sequence, read after.
                 let update = try db.statement(adding
