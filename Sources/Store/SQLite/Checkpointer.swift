@@ -17,7 +17,7 @@ import Foundation
 final class Checkpointer: @unchecked Sendable {
     /// The log size that asks for a background checkpoint (SQLite's default threshold).
     static let backgroundPages: Int32 = 1000
-    /// The log size at which the writer checkpoints itself.
+    /// The log size at which the writer checkpoints and restarts it itself.
     static let inlinePages: Int32 = 16000
     /// How long, in milliseconds, that restart waits for other connections' readers.
     static let restartWait: Int32 = 250
