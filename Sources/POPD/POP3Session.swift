@@ -264,7 +264,50 @@ public struct POP3Session: Sendable {
     /// Dovecot's default UIDL (`%08Xu%08Xv`): migrations that keep UIDVALIDITY and UIDs keep
     /// every UIDL, so clients download nothing again.
     static func uidl(_ m: Message, _ maildrop: Maildrop) -> String {
-        String(format: "%08X%08X", m.uid.rawValue, maildrop.uidValidity)
+        var out: [UInt8] = []
+        appendUIDL(m, maildrop, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendUIDL(_ m: Message, _ maildrop: Maildrop, to out: inout [UInt8]) {
+        appendHex(m.uid.rawValue, to: &out)
+        appendHex(maildrop.uidValidity, to: &out)
+    }
+
+    /// Eight upper-case hex digits, as `%08X` writes them.
+    private static func appendHex(_ value: UInt32, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789ABCDEF"
+        digits.withUTF8Buffer { table in
+            for shift in stride(from: 28, through: 0, by: -4) { out.append(table[Int((value >> UInt32(shift)) & 0xF)]) }
+        }
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value > 0 else { out.append(UInt8(ascii: "0")); return }
+        let start = out.count
+        var rest = value
+        while rest > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        out[start...].reverse()
+    }
+
+    /// The answer to LIST or UIDL without an argument: one line for each message not
+    /// deleted, written byte by byte (through `String(format:)` and interpolation a
+    /// maildrop of 10,000 messages took 5 µs a line).
+    private func listing(_ maildrop: Maildrop, uidl: Bool) -> String {
+        var out = Array("+OK\r\n".utf8)
+        out.reserveCapacity(maildrop.messages.count * 24 + 8)
+        for (i, m) in maildrop.messages.enumerated() where !deleted.contains(i + 1) {
+            Self.appendDecimal(i + 1, to: &out)
+            out.append(UInt8(ascii: " "))
+            if uidl { Self.appendUIDL(m, maildrop, to: &out) } else { Self.appendDecimal(m.size, to: &out) }
+            out.append(13)
+            out.append(10)
+        }
+        out += Array(".\r\n".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     private mutating func transaction(_ command: POP3Command, _ maildrop: Maildrop) -> [Action] {
@@ -276,12 +319,10 @@ public struct POP3Session: Sendable {
         case .stat:
             let live = maildrop.messages.enumerated().filter { !deleted.contains($0.offset + 1) }
             return [.reply("+OK \(live.count) \(live.reduce(0) { $0 + $1.element.size })\r\n")]
-        case .list(nil), .uidl(nil):
-            var out = "+OK\r\n"
-            for (i, m) in maildrop.messages.enumerated() where !deleted.contains(i + 1) {
-                if case .list = command { out += "\(i + 1) \(m.size)\r\n" } else { out += "\(i + 1) \(Self.uidl(m, maildrop))\r\n" }
-            }
-            return [.reply(out + ".\r\n")]
+        case .list(nil):
+            return [.reply(listing(maildrop, uidl: false))]
+        case .uidl(nil):
+            return [.reply(listing(maildrop, uidl: true))]
         case .list(let n?):
             switch message(n, in: maildrop) {
             case .success(let m): return [.reply("+OK \(n) \(m.size)\r\n")]
