@@ -50,6 +50,42 @@ import TestSupport
         }
     }
 
+    /// Pipelined commands run in chains on the store thread and their answers go out
+    /// together; what a chain may not hold (a synchronous answer, a SELECT, whatever
+    /// depends on what a SELECT left) waits its turn, so every answer is the one the
+    /// commands sent one at a time would get, in order.
+    @Test func pipelinedCommandsAnsweredAsOneAtATime() throws {
+        let f = try IMAPFixture()
+        try f.deliver(IMAPFixture.message("one"))
+        let c = try f.client()
+        #expect(try c.send("CREATE Box").isOK)
+        #expect(try c.send("SELECT INBOX").isOK)
+        try c.wire.send("p1 STATUS Box (MESSAGES)\r\np2 FETCH 1 (UID)\r\np3 STORE 1 +FLAGS (\\Flagged)\r\np4 NAMESPACE\r\n"
+                        + "p5 FETCH 1 (FLAGS)\r\np6 SELECT Nosuch\r\np7 FETCH 1 (UID)\r\np8 STATUS Box (MESSAGES)\r\np9 NOOP\r\n")
+        var lines: [String] = []
+        while lines.last?.hasPrefix("p9 ") != true { lines.append(try c.wire.readLine()) }
+        #expect(lines == [
+            "* STATUS Box (MESSAGES 0)", "p1 OK STATUS completed",
+            "* 1 FETCH (UID 1)", "p2 OK FETCH completed",
+            "* 1 FETCH (FLAGS (\\Flagged \\Recent))", "p3 OK STORE completed",
+            "* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) NIL", "p4 OK NAMESPACE completed",
+            "* 1 FETCH (FLAGS (\\Flagged \\Recent))", "p5 OK FETCH completed",
+            "p6 NO [NONEXISTENT] No such mailbox",
+            "p7 BAD No mailbox selected",
+            "* STATUS Box (MESSAGES 0)", "p8 OK STATUS completed",
+            "p9 OK NOOP completed",
+        ])
+        // More than a chain holds, and more than the answers held back before a flush.
+        var batch = ""
+        for i in 0..<150 { batch += "s\(i) STATUS Box (UIDNEXT)\r\n" }
+        try c.wire.send(batch + "last NOOP\r\n")
+        for i in 0..<150 {
+            #expect(try c.wire.readLine() == "* STATUS Box (UIDNEXT 1)")
+            #expect(try c.wire.readLine() == "s\(i) OK STATUS completed")
+        }
+        #expect(try c.wire.readLine() == "last OK NOOP completed")
+    }
+
     @Test func connectionsPerAccountAndTimeouts() throws {
         let dir = TemporaryDirectory()
         let roost = CLI(data: dir.path)

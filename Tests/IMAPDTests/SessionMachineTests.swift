@@ -102,6 +102,28 @@ import TestSupport
         #expect(describe(s.handle(.shutdown)) == ["* BYE Server shutting down\r\n", "close"])
     }
 
+    /// Which pipelined commands may run in the same trip to the store thread as the one
+    /// running: none that changes what is selected, none answered on the event loop.
+    @Test func pipelinedCommandsThatChain() throws {
+        let (session, _) = try selectedSession()
+        var s = session
+        func chained(_ line: String, selected: Bool = true) -> String? {
+            s.chained(.command(ByteBuffer(string: line)), selected: selected).map { "\(type(of: $0.job)) \($0.tag)" }
+        }
+        // Nothing runs: nothing chains.
+        #expect(chained("a STATUS INBOX (MESSAGES)") == nil)
+        #expect(input(&s, "b FETCH 1 (UID)") == ["run FetchCommand b"])
+        #expect(chained("c STATUS INBOX (MESSAGES)") == "StatusCommand c")
+        #expect(chained("d UID STORE 1 +FLAGS (x)") == "StoreFlagsCommand d")
+        #expect(chained("e FETCH 1 (UID)", selected: false) == nil)
+        #expect(chained("f LIST \"\" *", selected: false) == "ListCommand f")
+        for line in ["g SELECT INBOX", "h EXAMINE INBOX", "i CLOSE", "j UNSELECT", "k DELETE x", "l RENAME x y", "m NOOP",
+                     "n CAPABILITY", "o IDLE", "p NOTIFY NONE", "q LOGOUT", "r FETCH", "s ENABLE UTF8=ACCEPT"] {
+            #expect(chained(line) == nil, "\(line)")
+        }
+        #expect(s.chained(.continuationNeeded, selected: true) == nil)
+    }
+
     @Test func changesForAMailboxNoLongerSelectedAreDropped() throws {
         var (s, ctx) = try selectedSession()
         // A change of INBOX comes while a SELECT of another mailbox runs: not for that one.

@@ -5,6 +5,7 @@ import Store
 /// one (§6). Identifiers are account names (bare in the owner's domain), `anyone`, and
 /// either with `-` for rights taken away. An owner always holds every right.
 struct ACLCommand: CommandJob {
+    var chains: Bool { true }
     enum Kind {
         case set(identifier: [UInt8], rights: [UInt8])
         case delete(identifier: [UInt8])

@@ -6,6 +6,7 @@ import Store
 /// A message may be joined from text and parts of messages already here (RFC 4469
 /// CATENATE, which needs the `r` right on each source), or carry UTF-8 headers (RFC 6855).
 struct AppendCommand: CommandJob {
+    var chains: Bool { true }
     let mailbox: MailboxName
     let messages: [AppendMessage]
 

@@ -6,6 +6,7 @@ import Store
 /// a move's source `t` and `e`; the copies keep only the flags the target's rights allow
 /// (RFC 4314 §4), \Seen as the session sees it.
 struct CopyCommand: CommandJob {
+    var chains: Bool { true }
     let set: SequenceSet
     let mailbox: MailboxName
     let byUID: Bool

@@ -4,6 +4,7 @@ import Store
 /// account it needs the `k` right on the nearest mailbox above, and the new mailbox takes
 /// that mailbox's ACL (RFC 4314 §4).
 struct CreateCommand: CommandJob {
+    var chains: Bool { true }
     let mailbox: MailboxName
     let specialUse: [String]
 

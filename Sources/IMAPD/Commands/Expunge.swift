@@ -3,6 +3,7 @@ import Store
 /// EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9): remove the messages marked \Deleted,
 /// all of them or those of a UID set, and say which went. Needs the `e` right (RFC 4314 §4).
 struct ExpungeCommand: CommandJob {
+    var chains: Bool { true }
     let uids: SequenceSet?
 
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult {

@@ -5,6 +5,7 @@ import Store
 /// Answers go out in parts of about a megabyte: a batch of messages, or a piece of a large
 /// body, per step, so neither a big mailbox nor a big message is ever held whole.
 struct FetchCommand: CommandJob {
+    var chains: Bool { true }
     let set: SequenceSet
     let attributes: [FetchAttribute]
     let changedSince: UInt64?

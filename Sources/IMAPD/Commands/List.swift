@@ -6,6 +6,7 @@ import Store
 /// mailboxes it subscribed to, so clients that ignore NAMESPACE (Outlook, Apple Mail) see
 /// them, and under `~` every other user's mailbox the session may look up (RFC 4314 §4).
 struct ListCommand: CommandJob {
+    var chains: Bool { true }
     let arguments: ListArguments
     /// LSUB instead of LIST.
     var lsub = false

@@ -5,6 +5,7 @@ import Store
 /// one also `w` (§3.3); the server's shared entries are changed by server administrators
 /// only. Entries asked for by name that have no value come back as NIL (without DEPTH).
 struct MetadataCommand: CommandJob {
+    var chains: Bool { true }
     enum Kind {
         case get([MetadataEntryName], MetadataOptions)
         case set([MetadataValue])

@@ -5,6 +5,7 @@ import Store
 /// of 1024 octets. Quotas are set by the administrator (`roost account quota`), so
 /// SETQUOTA is refused.
 struct QuotaCommand: CommandJob {
+    var chains: Bool { true }
     enum Kind {
         case root(MailboxName)
         case quota(root: [UInt8])

@@ -4,6 +4,7 @@ import Store
 /// SEARCH and UID SEARCH (RFC 9051 §6.4.4), answered as SEARCH or, with RETURN options
 /// or IMAP4rev2, as ESEARCH (RFC 4731, PARTIAL of RFC 9394), saving results for `$` (RFC 5182).
 struct SearchCommand: CommandJob {
+    var chains: Bool { true }
     let arguments: SearchArguments
     let byUID: Bool
     let tag: String

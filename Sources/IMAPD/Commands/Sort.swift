@@ -4,6 +4,7 @@ import Store
 /// SORT or, with RETURN options, as ESEARCH (ESORT, RFC 5267 §3; PARTIAL, RFC 9394), saving
 /// for `$` (RFC 5182).
 struct SortCommand: CommandJob {
+    var chains: Bool { true }
     let arguments: SortArguments
     let byUID: Bool
     let tag: String

@@ -4,6 +4,7 @@ import Store
 /// RFC 7889, MAILBOXID of RFC 8474): counters kept current by the store, so any mailbox answers at once. Another
 /// user's mailbox needs the `r` right; its UNSEEN counts the session's own \Seen.
 struct StatusCommand: CommandJob {
+    var chains: Bool { true }
     let mailbox: MailboxName
     let attributes: [StatusAttribute]
 

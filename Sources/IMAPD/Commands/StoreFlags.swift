@@ -4,6 +4,7 @@ import Store
 /// session has no right to change are left alone and the rest done (RFC 4314 §4); in a
 /// shared mailbox \Seen is the session's own.
 struct StoreFlagsCommand: CommandJob {
+    var chains: Bool { true }
     let set: SequenceSet
     let action: StoreAction
     let unchangedSince: UInt64?

@@ -4,6 +4,7 @@ import Store
 /// shows them (INBOX canonical, others' mailboxes as `~owner/name`, aliases as named),
 /// whether or not the mailbox exists now (RFC 4314 §4 asks no right for either).
 struct SubscribeCommand: CommandJob {
+    var chains: Bool { true }
     let mailbox: MailboxName
     let subscribe: Bool
 

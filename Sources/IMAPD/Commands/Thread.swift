@@ -2,6 +2,7 @@ import Store
 
 /// THREAD and UID THREAD (RFC 5256 §3): ORDEREDSUBJECT and REFERENCES.
 struct ThreadCommand: CommandJob {
+    var chains: Bool { true }
     let arguments: ThreadArguments
     let byUID: Bool
 

@@ -52,6 +52,10 @@ public struct CommandFramer: Sendable {
     /// Bytes waiting to be framed, for backpressure decisions.
     public var bufferedBytes: Int { input.readableBytes + current.readableBytes }
 
+    /// Whether input not yet framed is waiting: the client has sent more than what has
+    /// been framed so far.
+    public var holdsInput: Bool { input.readableBytes > 0 }
+
     public mutating func append(_ bytes: inout ByteBuffer) {
         if input.readableBytes == 0 {
             input.clear()

@@ -35,6 +35,11 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// busily it trickles bytes (a slow-loris client defeats a timeout on silence alone).
     private var loginDeadline: Scheduled<Void>?
     private var forwarder: ChangeCollector?
+    /// Commands answered since the output was last flushed (see `process`).
+    private var unflushedCommands = 0
+    /// Input framed to see whether it could join a chain of jobs (see `chain`) and could
+    /// not: the next thing `process` handles.
+    private var stashed: CommandFramer.Event?
 
     init(session: IMAPSession, environment: Environment) {
         self.session = session
@@ -131,8 +136,18 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func process(context: ChannelHandlerContext) {
         while !busy && !closing {
-            guard let event = framer.next() else { return }
-            perform(session.handle(.input(event)), context: context)
+            guard let event = stashed.take() ?? framer.next() else { break }
+            perform(session.handle(.input(event)), context: context, flush: false)
+        }
+        // While the client's next commands are already here (pipelined, as mbsync and
+        // header syncs send them) the answers wait and go out together, at the latest
+        // after 64 commands or once the input runs dry: a thousand pipelined STATUS took a
+        // write and a wake-up of the client each. Dovecot corks its output the same way.
+        if busy && !closing && (stashed != nil || framer.holdsInput) && unflushedCommands < 64 {
+            unflushedCommands += 1
+        } else {
+            unflushedCommands = 0
+            context.flush()
         }
     }
 
@@ -142,14 +157,14 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
-    private func perform(_ actions: [IMAPSession.Action], context: ChannelHandlerContext) {
+    private func perform(_ actions: [IMAPSession.Action], context: ChannelHandlerContext, flush: Bool = true) {
         for action in actions {
             switch action {
             case .write(let buffer):
                 context.write(wrapOutboundOut(buffer), promise: nil)
             case .run(let job, let tag, let sessionContext):
                 busy = true
-                runStep(job, tag: tag, sessionContext, context: context)
+                runStep(chain(Link(job: job, tag: tag), sessionContext), sessionContext, context: context)
             case .login(let user, let password, let authorize):
                 login(user: user, password: password, authorize: authorize, context: context)
             case .startTLS:
@@ -182,30 +197,59 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
             }
         }
-        context.flush()
+        if flush { context.flush() }
         updateKeepalive(context: context)
     }
 
-    /// Runs one step of a store command on the pool, writes its output, and either runs
-    /// the next step once that output has gone out, or ends the command.
-    private func runStep(_ job: any CommandJob, tag: String?, _ sessionContext: SessionContext, context: ChannelHandlerContext) {
+    /// A command's job and its tag (none for an announcement the session starts itself).
+    struct Link: Sendable {
+        var job: any CommandJob
+        let tag: String?
+    }
+
+    /// `first` and the pipelined commands after it that may run in the same trip to the
+    /// pool (`IMAPSession.chained`), at most 32; the first input that may not is kept for
+    /// `process`.
+    private func chain(_ first: Link, _ sessionContext: SessionContext) -> [Link] {
+        var links = [first]
+        guard first.tag != nil, first.job.chains else { return links }
+        let selected = sessionContext.selected != nil
+        while links.count < 32, stashed == nil, let next = framer.next() {
+            guard let (job, tag) = session.chained(next, selected: selected) else {
+                stashed = next
+                break
+            }
+            links.append(Link(job: job, tag: tag))
+        }
+        return links
+    }
+
+    /// Runs the chain's jobs on the pool one after another, a step at a time, writes
+    /// their output, and either runs the next step once that output has gone out, or
+    /// ends the chain. A job that must disconnect the session drops the rest.
+    private func runStep(_ chain: [Link], _ sessionContext: SessionContext, context: ChannelHandlerContext) {
         let services = environment.services
         let allocator = context.channel.allocator
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        environment.pool.run(on: context.eventLoop) { () -> (any CommandJob, SessionContext, ByteBuffer, Bool) in
-            var job = job
+        environment.pool.run(on: context.eventLoop) { () -> ([Link], SessionContext, ByteBuffer) in
+            var chain = chain
             var state = sessionContext
             var out = ResponseEncoder(utf8: state.options.utf8, buffer: allocator.buffer(capacity: 4096))
-            let done = CommandRunner.step(&job, tag: tag, session: &state, services: services, out: &out)
-            return (job, state, out.buffer, done)
+            while !chain.isEmpty {
+                guard CommandRunner.step(&chain[0].job, tag: chain[0].tag, session: &state, services: services, out: &out) else { break }
+                chain.removeFirst()
+                if state.mustDisconnect { chain.removeAll() }
+            }
+            return (chain, state, out.buffer)
         }.whenComplete { result in
             let (handler, context) = bound.value
             switch result {
-            case .success(let (job, state, output, done)):
-                if done {
+            case .success(let (chain, state, output)):
+                if chain.isEmpty {
                     context.write(handler.wrapOutboundOut(output), promise: nil)
                     handler.busy = false
-                    handler.perform(handler.session.handle(.jobFinished(state)), context: context)
+                    // `process` below flushes, unless more commands wait.
+                    handler.perform(handler.session.handle(.jobFinished(state)), context: context, flush: false)
                     handler.takeChanges(context: context)
                     if handler.shutdownRequested && !handler.busy {
                         handler.perform(handler.session.handle(.shutdown), context: context)
@@ -215,7 +259,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                     context.writeAndFlush(handler.wrapOutboundOut(output)).whenComplete { _ in
                         let (handler, context) = bound.value
                         guard context.channel.isActive else { return }
-                        handler.runStep(job, tag: tag, state, context: context)
+                        handler.runStep(chain, state, context: context)
                     }
                 }
             case .failure(let error):

@@ -12,6 +12,12 @@ protocol CommandJob: Sendable {
     /// announcement for other mailboxes leaves them alone).
     var announcesSelection: Bool { get }
 
+    /// Whether the command may run on the store thread straight after the one before it,
+    /// when the client pipelined both, in one trip from the event loop (the answers are
+    /// the same; a thousand pipelined STATUS took a thread hand-off each). Not for a
+    /// command that changes what is selected, or whose end the session acts on.
+    var chains: Bool { get }
+
     /// Runs the command or its next part. `.more` asks to be run again once what is in
     /// `out` has been sent (a FETCH of many messages goes out in parts).
     mutating func run(_ session: inout SessionContext, _ services: IMAPServices, _ out: inout ResponseEncoder) throws -> StepResult
@@ -20,6 +26,7 @@ protocol CommandJob: Sendable {
 extension CommandJob {
     var allowsExpunge: Bool { true }
     var announcesSelection: Bool { true }
+    var chains: Bool { false }
 }
 
 enum StepResult {

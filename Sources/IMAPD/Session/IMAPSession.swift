@@ -283,84 +283,109 @@ struct IMAPSession: Sendable {
             guard !compressionActive else { return [write(.tagged(tag, .no("Compression is already active", .compressionActive)))] }
             compressionActive = true
             return [write(.tagged(tag, .ok("DEFLATE active"))), .startCompression]
-        case .select(let mailbox, let parameters):
-            return startJob(SelectCommand(mailbox: mailbox, readOnly: false, parameters: parameters), tag: tag, context: context)
-        case .examine(let mailbox, let parameters):
-            return startJob(SelectCommand(mailbox: mailbox, readOnly: true, parameters: parameters), tag: tag, context: context)
-        case .create(let mailbox, let uses):
-            return startJob(CreateCommand(mailbox: mailbox, specialUse: uses), tag: tag, context: context)
-        case .delete(let mailbox):
-            return startJob(DeleteCommand(mailbox: mailbox), tag: tag, context: context)
-        case .rename(let from, let to):
-            return startJob(RenameCommand(from: from, to: to), tag: tag, context: context)
-        case .subscribe(let mailbox):
-            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: true), tag: tag, context: context)
-        case .unsubscribe(let mailbox):
-            return startJob(SubscribeCommand(mailbox: mailbox, subscribe: false), tag: tag, context: context)
-        case .list(let arguments):
-            return startJob(ListCommand(arguments: arguments), tag: tag, context: context)
-        case .lsub(let reference, let pattern):
-            return startJob(ListCommand(arguments: ListArguments(reference: reference, patterns: [pattern]), lsub: true),
-                            tag: tag, context: context)
-        case .status(let mailbox, let attributes):
-            return startJob(StatusCommand(mailbox: mailbox, attributes: attributes), tag: tag, context: context)
-        case .append(let mailbox, let messages):
-            return startJob(AppendCommand(mailbox: mailbox, messages: messages), tag: tag, context: context)
-        case .setACL(let mailbox, let identifier, let rights):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .set(identifier: identifier, rights: rights)), tag: tag, context: context)
-        case .deleteACL(let mailbox, let identifier):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .delete(identifier: identifier)), tag: tag, context: context)
-        case .getACL(let mailbox):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .get), tag: tag, context: context)
-        case .listRights(let mailbox, let identifier):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .listRights(identifier: identifier)), tag: tag, context: context)
-        case .myRights(let mailbox):
-            return startJob(ACLCommand(mailbox: mailbox, kind: .myRights), tag: tag, context: context)
-        case .getQuota(let root):
-            return startJob(QuotaCommand(kind: .quota(root: root)), tag: tag, context: context)
-        case .getQuotaRoot(let mailbox):
-            return startJob(QuotaCommand(kind: .root(mailbox)), tag: tag, context: context)
-        case .setQuota:
-            return startJob(QuotaCommand(kind: .set), tag: tag, context: context)
-        case .notify(let settings):
-            return startJob(NotifyCommand(settings: settings), tag: tag, context: context)
-        case .getMetadata(let mailbox, let names, let options):
-            return startJob(MetadataCommand(mailbox: mailbox, kind: .get(names, options)), tag: tag, context: context)
-        case .setMetadata(let mailbox, let values):
-            return startJob(MetadataCommand(mailbox: mailbox, kind: .set(values)), tag: tag, context: context)
         default:
             break
         }
+        if let job = Self.job(command, tag: tag) { return startJob(job, tag: tag, context: context) }
         guard selected else { return [write(.tagged(tag, .bad("No mailbox selected")))] }
+        if let job = Self.selectedJob(command, tag: tag) { return startJob(job, tag: tag, context: context) }
+        return [write(.tagged(tag, .bad("\(name) is not allowed now")))]
+    }
+
+    /// The store work of a command allowed whether or not a mailbox is selected.
+    static func job(_ command: Command, tag: String) -> (any CommandJob)? {
+        switch command {
+        case .select(let mailbox, let parameters):
+            return SelectCommand(mailbox: mailbox, readOnly: false, parameters: parameters)
+        case .examine(let mailbox, let parameters):
+            return SelectCommand(mailbox: mailbox, readOnly: true, parameters: parameters)
+        case .create(let mailbox, let uses):
+            return CreateCommand(mailbox: mailbox, specialUse: uses)
+        case .delete(let mailbox):
+            return DeleteCommand(mailbox: mailbox)
+        case .rename(let from, let to):
+            return RenameCommand(from: from, to: to)
+        case .subscribe(let mailbox):
+            return SubscribeCommand(mailbox: mailbox, subscribe: true)
+        case .unsubscribe(let mailbox):
+            return SubscribeCommand(mailbox: mailbox, subscribe: false)
+        case .list(let arguments):
+            return ListCommand(arguments: arguments)
+        case .lsub(let reference, let pattern):
+            return ListCommand(arguments: ListArguments(reference: reference, patterns: [pattern]), lsub: true)
+        case .status(let mailbox, let attributes):
+            return StatusCommand(mailbox: mailbox, attributes: attributes)
+        case .append(let mailbox, let messages):
+            return AppendCommand(mailbox: mailbox, messages: messages)
+        case .setACL(let mailbox, let identifier, let rights):
+            return ACLCommand(mailbox: mailbox, kind: .set(identifier: identifier, rights: rights))
+        case .deleteACL(let mailbox, let identifier):
+            return ACLCommand(mailbox: mailbox, kind: .delete(identifier: identifier))
+        case .getACL(let mailbox):
+            return ACLCommand(mailbox: mailbox, kind: .get)
+        case .listRights(let mailbox, let identifier):
+            return ACLCommand(mailbox: mailbox, kind: .listRights(identifier: identifier))
+        case .myRights(let mailbox):
+            return ACLCommand(mailbox: mailbox, kind: .myRights)
+        case .getQuota(let root):
+            return QuotaCommand(kind: .quota(root: root))
+        case .getQuotaRoot(let mailbox):
+            return QuotaCommand(kind: .root(mailbox))
+        case .setQuota:
+            return QuotaCommand(kind: .set)
+        case .notify(let settings):
+            return NotifyCommand(settings: settings)
+        case .getMetadata(let mailbox, let names, let options):
+            return MetadataCommand(mailbox: mailbox, kind: .get(names, options))
+        case .setMetadata(let mailbox, let values):
+            return MetadataCommand(mailbox: mailbox, kind: .set(values))
+        default:
+            return nil
+        }
+    }
+
+    /// The store work of a command that needs a selected mailbox.
+    static func selectedJob(_ command: Command, tag: String) -> (any CommandJob)? {
         switch command {
         case .close:
-            return startJob(CloseCommand(expunge: true), tag: tag, context: context)
+            return CloseCommand(expunge: true)
         case .unselect:
-            return startJob(CloseCommand(expunge: false), tag: tag, context: context)
+            return CloseCommand(expunge: false)
         case .expunge:
-            return startJob(ExpungeCommand(uids: nil), tag: tag, context: context)
+            return ExpungeCommand(uids: nil)
         case .uidExpunge(let set):
-            return startJob(ExpungeCommand(uids: set), tag: tag, context: context)
+            return ExpungeCommand(uids: set)
         case .search(let arguments, let uid):
-            return startJob(SearchCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
+            return SearchCommand(arguments: arguments, byUID: uid, tag: tag)
         case .sort(let arguments, let uid):
-            return startJob(SortCommand(arguments: arguments, byUID: uid, tag: tag), tag: tag, context: context)
+            return SortCommand(arguments: arguments, byUID: uid, tag: tag)
         case .thread(let arguments, let uid):
-            return startJob(ThreadCommand(arguments: arguments, byUID: uid), tag: tag, context: context)
+            return ThreadCommand(arguments: arguments, byUID: uid)
         case .fetch(let set, let attributes, let modifiers, let uid):
-            return startJob(FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince,
-                                         vanished: modifiers.vanished, partial: modifiers.partial, byUID: uid),
-                            tag: tag, context: context)
+            return FetchCommand(set: set, attributes: attributes, changedSince: modifiers.changedSince,
+                                vanished: modifiers.vanished, partial: modifiers.partial, byUID: uid)
         case .store(let set, let action, let unchangedSince, let uid):
-            return startJob(StoreFlagsCommand(set: set, action: action, unchangedSince: unchangedSince, byUID: uid),
-                            tag: tag, context: context)
+            return StoreFlagsCommand(set: set, action: action, unchangedSince: unchangedSince, byUID: uid)
         case .copy(let set, let mailbox, let uid):
-            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: false), tag: tag, context: context)
+            return CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: false)
         case .move(let set, let mailbox, let uid):
-            return startJob(CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: true), tag: tag, context: context)
+            return CopyCommand(set: set, mailbox: mailbox, byUID: uid, move: true)
         default:
-            return [write(.tagged(tag, .bad("\(name) is not allowed now")))]
+            return nil
         }
+    }
+
+    /// The job and tag of `input`, framed while a job runs, if it may run on the store
+    /// thread straight after that job, in the same trip (see `CommandJob.chains`): a
+    /// command that neither changes what is selected nor needs anything decided between
+    /// commands (NOTIFY, IDLE, a synchronous answer). `selected` says whether a mailbox
+    /// was selected when the running job began.
+    func chained(_ input: CommandFramer.Event, selected: Bool) -> (job: any CommandJob, tag: String)? {
+        guard running, case .authenticated = state, let context, context.notify == nil,
+              case .command(let buffer) = input, case .success(let tagged) = CommandParser.parse(buffer) else { return nil }
+        guard let job = Self.job(tagged.command, tag: tagged.tag) ?? (selected ? Self.selectedJob(tagged.command, tag: tagged.tag) : nil),
+              job.chains else { return nil }
+        return (job, tagged.tag)
     }
 
     private mutating func startJob(_ job: any CommandJob, tag: String?, context: SessionContext) -> [Action] {
