@@ -151,4 +151,27 @@ import TestSupport
         let r = try c.send("FETCH 1 (UID BODY.PEEK[] FLAGS)")
         #expect(r.untagged == ["* 1 FETCH (UID 1 BODY[] {\(big.utf8.count)}\r\n\(big) FLAGS (\\Recent))"])
     }
+
+    /// Many bodies answer in steps of about a megabyte, a step ending inside a batch of
+    /// messages, and one of them streamed in pieces between the others: every answer
+    /// comes whole and in order.
+    @Test func manyBodiesSpanSteps() throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        let line = String(repeating: "abcdefghij", count: 10) + "\r\n"
+        var sent: [String] = []
+        for i in 1...40 {
+            let lines = i == 17 ? 6_000 : 1_000 + i * 10
+            let m = IMAPFixture.message("m\(i)", body: String(repeating: line, count: lines))
+            #expect(try c.append(m).isOK)
+            sent.append(m)
+        }
+        try c.send("SELECT INBOX")
+        let r = try c.send("FETCH 1:* (BODY.PEEK[] UID)")
+        #expect(r.isOK)
+        #expect(r.untagged.count == 40)
+        for (i, m) in sent.enumerated() {
+            #expect(r.untagged[i] == "* \(i + 1) FETCH (UID \(i + 1) BODY[] {\(m.utf8.count)}\r\n\(m))", "message \(i + 1)")
+        }
+    }
 }

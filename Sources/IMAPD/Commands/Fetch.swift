@@ -25,6 +25,9 @@ struct FetchCommand: CommandJob {
     /// View positions still to answer.
     private var targets: [Int]?
     private var next = 0
+    /// Messages read from the store and not yet answered: a step ends once it has written
+    /// `stepBytes`, within a batch (2,000 whole bodies were one 25 MB step).
+    private var pending: ArraySlice<(MessageRecord, MessageDetails?)> = []
     /// UIDs whose \Seen this FETCH set (their FLAGS are reported).
     private var seenSet = Set<UID>()
     private var streaming: Streaming?
@@ -124,24 +127,24 @@ struct FetchCommand: CommandJob {
             if full() { return .more }
         }
         let batchSize = needsDetails ? 200 : 2000
-        while next < targets.count {
-            let batch = targets[next..<min(next + batchSize, targets.count)]
-            next = batch.endIndex
-            var found: [(MessageRecord, MessageDetails?)] = []
-            try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails, reader: view.reader) { found.append(($0, $1)) }
-            if found.count < batch.count { expunged = true }
-            for (record, details) in found {
+        while !pending.isEmpty || next < targets.count {
+            if pending.isEmpty {
+                let batch = targets[next..<min(next + batchSize, targets.count)]
+                next = batch.endIndex
+                var found: [(MessageRecord, MessageDetails?)] = []
+                try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails, reader: view.reader) { found.append(($0, $1)) }
+                if found.count < batch.count { expunged = true }
+                pending = found[...]
+            }
+            while let (record, details) = pending.popFirst() {
                 if let since = changedSince, record.modSeq.rawValue <= since { continue }
                 guard let seq = view.sequenceNumber(of: record.uid) else { continue }
                 let message = Message(record: record, details: details, sequenceNumber: seq)
                 out.beginFetch(seq)
-                if try !emit(message, from: 0, session, &out) {
-                    // The rest of this batch is fetched again after the streamed literal.
-                    if let i = batch.firstIndex(where: { view.uids[$0] > record.uid }) { self.next = i }
-                    return .more
-                }
+                // A streamed literal goes on in the next step, then the rest of `pending`.
+                if try !emit(message, from: 0, session, &out) { return .more }
+                if full() && (!pending.isEmpty || next < targets.count) { return .more }
             }
-            if full() && next < targets.count { return .more }
         }
         if unknownEncoding { return .done(.no("Unknown content transfer encoding", .unknownCTE)) }
         // RFC 2180 §4.1.2: by sequence number, a message expunged elsewhere and not yet told

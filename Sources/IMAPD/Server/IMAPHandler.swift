@@ -227,14 +227,21 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Runs the chain's jobs on the pool one after another, a step at a time, writes
     /// their output, and either runs the next step once that output has gone out, or
     /// ends the chain. A job that must disconnect the session drops the rest.
-    private func runStep(_ chain: [Link], _ sessionContext: SessionContext, context: ChannelHandlerContext) {
+    ///
+    /// A step's output goes into the buffer the step before used, once that has been
+    /// written (`reusing`): a FETCH of many messages writes a megabyte a step, and a fresh
+    /// buffer each time grew again from 4 KB through pages the kernel had to zero.
+    private func runStep(_ chain: [Link], _ sessionContext: SessionContext, reusing previous: ByteBuffer? = nil,
+                         context: ChannelHandlerContext) {
         let services = environment.services
         let allocator = context.channel.allocator
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         environment.pool.run(on: context.eventLoop) { () -> ([Link], SessionContext, ByteBuffer) in
             var chain = chain
             var state = sessionContext
-            var out = ResponseEncoder(utf8: state.options.utf8, buffer: allocator.buffer(capacity: 4096))
+            var buffer = previous ?? allocator.buffer(capacity: 4096)
+            buffer.clear()
+            var out = ResponseEncoder(utf8: state.options.utf8, buffer: buffer)
             while !chain.isEmpty {
                 guard CommandRunner.step(&chain[0].job, tag: chain[0].tag, session: &state, services: services, out: &out) else { break }
                 chain.removeFirst()
@@ -259,7 +266,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                     context.writeAndFlush(handler.wrapOutboundOut(output)).whenComplete { _ in
                         let (handler, context) = bound.value
                         guard context.channel.isActive else { return }
-                        handler.runStep(chain, state, context: context)
+                        handler.runStep(chain, state, reusing: output, context: context)
                     }
                 }
             case .failure(let error):
