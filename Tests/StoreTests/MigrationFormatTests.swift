@@ -22,6 +22,15 @@ import TestSupport
         #expect(ModifiedUTF7.decode(encoded) == nil)
     }
 
+    /// Printable ASCII stands for itself, unless it is a character to be encoded as well.
+    @Test func modifiedUTF7AlsoEncoded() {
+        #expect(ModifiedUTF7.encode("v1.2", alsoEncode: ["."]) == "v1&AC4-2")
+        #expect(ModifiedUTF7.decode("v1&AC4-2", alsoEncoded: ["."]) == "v1.2")
+        #expect(ModifiedUTF7.decode("v1.2", alsoEncoded: ["."]) == nil)
+        #expect(ModifiedUTF7.decode("v1.2") == "v1.2")
+        #expect(ModifiedUTF7.decode("v1&AC4-2") == nil, "printable ASCII in base64 is not the one spelling")
+    }
+
     @Test(arguments: [
         ("INBOX", ""), ("Sub/Folder", ".Sub.Folder"), ("Entwürfe", ".Entw&APw-rfe"), ("v1.2/notes", ".v1&AC4-2.notes"),
         ("INBOX/Sub", ".INBOX.Sub"),

@@ -9,6 +9,7 @@ public enum ModifiedUTF7 {
     /// ASCII (a Maildir++ name cannot hold its "." separator inside a level). Scalar by
     /// scalar: a printable ASCII character stays itself even when a combining mark follows.
     public static func encode(_ text: String, alsoEncode: Set<Unicode.Scalar> = []) -> String {
+        if standsForItself(text, alsoEncode) { return text }
         var out = ""
         var pending: [UInt16] = []
         func flush() {
@@ -42,11 +43,19 @@ public enum ModifiedUTF7 {
         return out
     }
 
+    /// Whether `text` is printable ASCII without "&" or anything of `alsoEncode`: its own
+    /// encoding and decoding, as most mailbox names are.
+    private static func standsForItself(_ text: String, _ alsoEncode: Set<Unicode.Scalar>) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "&") }
+            && (alsoEncode.isEmpty || !text.unicodeScalars.contains(where: alsoEncode.contains))
+    }
+
     /// The text `encoded` stands for, or nil when it is not valid modified UTF-7 or not the
     /// one spelling `encode` gives (printable ASCII in base64, two base64 runs in a row,
     /// stray padding bits): two spellings of one name would let two mailboxes that the
     /// store keeps apart look the same to a client. `alsoEncoded` is what `encode` was given.
     public static func decode(_ encoded: String, alsoEncoded: Set<Unicode.Scalar> = []) -> String? {
+        if standsForItself(encoded, alsoEncoded) { return encoded }
         let bytes = Array(encoded.utf8)
         var units: [UInt16] = []
         var i = 0
