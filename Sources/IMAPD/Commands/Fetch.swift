@@ -27,7 +27,10 @@ struct FetchCommand: CommandJob {
     private var next = 0
     /// Messages read from the store and not yet answered: a step ends once it has written
     /// `stepBytes`, within a batch (2,000 whole bodies were one 25 MB step).
-    private var pending: ArraySlice<(MessageRecord, MessageDetails?)> = []
+    private var pending: ArraySlice<MessageRecord> = []
+    /// Their details, one for each, when the attributes need them (kept apart, so that a
+    /// FLAGS fetch does not copy an empty details value with every record).
+    private var pendingDetails: ArraySlice<MessageDetails?> = []
     /// UIDs whose \Seen this FETCH set (their FLAGS are reported).
     private var seenSet = Set<UID>()
     private var streaming: Streaming?
@@ -131,12 +134,20 @@ struct FetchCommand: CommandJob {
             if pending.isEmpty {
                 let batch = targets[next..<min(next + batchSize, targets.count)]
                 next = batch.endIndex
-                var found: [(MessageRecord, MessageDetails?)] = []
-                try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: needsDetails, reader: view.reader) { found.append(($0, $1)) }
-                if found.count < batch.count { expunged = true }
-                pending = found[...]
+                var records: [MessageRecord] = []
+                var details: [MessageDetails?] = []
+                records.reserveCapacity(batch.count)
+                let withDetails = needsDetails
+                try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: withDetails, reader: view.reader) {
+                    records.append($0)
+                    if withDetails { details.append($1) }
+                }
+                if records.count < batch.count { expunged = true }
+                pending = records[...]
+                pendingDetails = details[...]
             }
-            while let (record, details) = pending.popFirst() {
+            while let record = pending.popFirst() {
+                let details = pendingDetails.popFirst() ?? nil
                 if let since = changedSince, record.modSeq.rawValue <= since { continue }
                 guard let seq = view.sequenceNumber(of: record.uid) else { continue }
                 let message = Message(record: record, details: details, sequenceNumber: seq)
