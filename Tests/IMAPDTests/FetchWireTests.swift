@@ -174,4 +174,21 @@ import TestSupport
             #expect(r.untagged[i] == "* \(i + 1) FETCH (UID \(i + 1) BODY[] {\(m.utf8.count)}\r\n\(m))", "message \(i + 1)")
         }
     }
+
+    /// Pipelined FETCHes whose answers together pass a step's size: the chain they run in
+    /// stops after a megabyte and goes on once it is written; every answer comes whole.
+    @Test func pipelinedLargeAnswers() throws {
+        let f = try IMAPFixture()
+        let c = try f.client()
+        let line = String(repeating: "klmnopqrst", count: 10) + "\r\n"
+        let m = IMAPFixture.message("large", body: String(repeating: line, count: 2_000))
+        #expect(try c.append(m).isOK)
+        try c.send("SELECT INBOX")
+        try c.wire.send((0..<20).map { "f\($0) FETCH 1 (BODY.PEEK[])\r\n" }.joined())
+        for i in 0..<20 {
+            let r = try c.reply("f\(i)")
+            #expect(r.tagged == "f\(i) OK FETCH completed")
+            #expect(r.untagged == ["* 1 FETCH (BODY[] {\(m.utf8.count)}\r\n\(m))"])
+        }
+    }
 }

@@ -141,9 +141,10 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         // While the client's next commands are already here (pipelined, as mbsync and
         // header syncs send them) the answers wait and go out together, at the latest
-        // after 64 commands or once the input runs dry: a thousand pipelined STATUS took a
-        // write and a wake-up of the client each. Dovecot corks its output the same way.
-        if busy && !closing && (stashed != nil || framer.holdsInput) && unflushedCommands < 64 {
+        // after 64 commands, once the input runs dry, or once what waits passes the
+        // channel's high-water mark: a thousand pipelined STATUS took a write and a wake-up
+        // of the client each. Dovecot corks its output the same way.
+        if busy && !closing && (stashed != nil || framer.holdsInput) && unflushedCommands < 64 && context.channel.isWritable {
             unflushedCommands += 1
         } else {
             unflushedCommands = 0
@@ -226,7 +227,10 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Runs the chain's jobs on the pool one after another, a step at a time, writes
     /// their output, and either runs the next step once that output has gone out, or
-    /// ends the chain. A job that must disconnect the session drops the rest.
+    /// ends the chain. A job that must disconnect the session drops the rest. A chain
+    /// whose answers reach a FETCH step's size stops there like a step, and goes on once
+    /// they have been written, so that a client pipelining large answers without reading
+    /// them is not buffered for without end.
     ///
     /// A step's output goes into the buffer the step before used, once that has been
     /// written (`reusing`): a FETCH of many messages writes a megabyte a step, and a fresh
@@ -246,6 +250,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                 guard CommandRunner.step(&chain[0].job, tag: chain[0].tag, session: &state, services: services, out: &out) else { break }
                 chain.removeFirst()
                 if state.mustDisconnect { chain.removeAll() }
+                if out.buffer.readableBytes >= FetchCommand.stepBytes { break }
             }
             return (chain, state, out.buffer)
         }.whenComplete { result in
