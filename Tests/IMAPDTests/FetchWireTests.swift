@@ -140,14 +140,22 @@ import TestSupport
         #expect(try c.send("FETCH 1 (FLAGS MODSEQ)").untagged[0].hasPrefix("* 1 FETCH (FLAGS (\\Recent) MODSEQ ("))
     }
 
-    /// A body bigger than a step goes out in pieces; the client sees one literal.
-    @Test func largeBodyStreams() throws {
+    /// A session with INBOX selected, holding one message whose body is `lines` lines of
+    /// `text` repeated to 100 characters (the fixture keeps the server running: hold it).
+    func selectedWithOneMessage(_ text: String, lines: Int) throws -> (IMAPFixture, IMAPClient, String) {
         let f = try IMAPFixture()
         let c = try f.client()
-        let line = String(repeating: "0123456789", count: 10) + "\r\n"
-        let big = IMAPFixture.message("big", body: String(repeating: line, count: 30_000))
-        #expect(try c.append(big).isOK)
+        let line = String(repeating: text, count: 100 / text.count) + "\r\n"
+        let m = IMAPFixture.message("large", body: String(repeating: line, count: lines))
+        #expect(try c.append(m).isOK)
         try c.send("SELECT INBOX")
+        return (f, c, m)
+    }
+
+    /// A body bigger than a step goes out in pieces; the client sees one literal.
+    @Test func largeBodyStreams() throws {
+        let (f, c, big) = try selectedWithOneMessage("0123456789", lines: 30_000)
+        defer { withExtendedLifetime(f) {} }
         let r = try c.send("FETCH 1 (UID BODY.PEEK[] FLAGS)")
         #expect(r.untagged == ["* 1 FETCH (UID 1 BODY[] {\(big.utf8.count)}\r\n\(big) FLAGS (\\Recent))"])
     }
@@ -178,12 +186,8 @@ import TestSupport
     /// Pipelined FETCHes whose answers together pass a step's size: the chain they run in
     /// stops after a megabyte and goes on once it is written; every answer comes whole.
     @Test func pipelinedLargeAnswers() throws {
-        let f = try IMAPFixture()
-        let c = try f.client()
-        let line = String(repeating: "klmnopqrst", count: 10) + "\r\n"
-        let m = IMAPFixture.message("large", body: String(repeating: line, count: 2_000))
-        #expect(try c.append(m).isOK)
-        try c.send("SELECT INBOX")
+        let (f, c, m) = try selectedWithOneMessage("klmnopqrst", lines: 2_000)
+        defer { withExtendedLifetime(f) {} }
         try c.wire.send((0..<20).map { "f\($0) FETCH 1 (BODY.PEEK[])\r\n" }.joined())
         for i in 0..<20 {
             let r = try c.reply("f\(i)")
