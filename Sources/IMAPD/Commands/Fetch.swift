@@ -17,8 +17,6 @@ struct FetchCommand: CommandJob {
 
     var allowsExpunge: Bool { byUID }
 
-    /// Output written per step before the rest waits for the client to read it.
-    static let stepBytes = 1 << 20
     /// Literals up to this size are read whole; larger ones are streamed.
     static let wholeLiteral = 256 << 10
 
@@ -26,7 +24,7 @@ struct FetchCommand: CommandJob {
     private var targets: [Int]?
     private var next = 0
     /// Messages read from the store and not yet answered: a step ends once it has written
-    /// `stepBytes`, within a batch (2,000 whole bodies were one 25 MB step).
+    /// `CommandRunner.stepBytes`, within a batch (2,000 whole bodies were one 25 MB step).
     private var pending: ArraySlice<MessageRecord> = []
     /// Their details, one for each, when the attributes need them (kept apart, so that a
     /// FLAGS fetch does not copy an empty details value with every record).
@@ -117,7 +115,7 @@ struct FetchCommand: CommandJob {
         }
         let targets = self.targets!
         let startSize = out.buffer.readableBytes
-        func full() -> Bool { out.buffer.readableBytes - startSize >= FetchCommand.stepBytes }
+        func full() -> Bool { out.buffer.readableBytes - startSize >= CommandRunner.stepBytes }
 
         if var s = streaming {
             streaming = nil
@@ -269,7 +267,7 @@ struct FetchCommand: CommandJob {
     /// Sends the next piece of a streamed literal; true when it is complete.
     private func continueStream(_ s: inout Streaming, _ account: Account, _ out: inout ResponseEncoder) throws -> Bool {
         let start = s.range.lowerBound + s.sent
-        let end = min(s.range.upperBound, start + FetchCommand.stepBytes)
+        let end = min(s.range.upperBound, start + CommandRunner.stepBytes)
         try FetchCommand.copy(start..<end, of: s.message, account, &out)
         s.sent = end - s.range.lowerBound
         return end >= s.range.upperBound

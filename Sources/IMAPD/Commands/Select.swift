@@ -96,7 +96,7 @@ struct SelectCommand: CommandJob {
             // A message appended after the view was taken is announced as new later.
             guard let seq = view.sequenceNumber(of: update.uid) else { continue }
             Announcer.writeFlagFetch(seq, update, view, session.options, &out)
-            if out.buffer.readableBytes - start >= FetchCommand.stepBytes && resyncNext < changes.count { return .more }
+            if out.buffer.readableBytes - start >= CommandRunner.stepBytes && resyncNext < changes.count { return .more }
         }
         return .done(completed(view))
     }

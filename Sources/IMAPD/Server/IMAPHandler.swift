@@ -228,7 +228,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Runs the chain's jobs on the pool one after another, a step at a time, writes
     /// their output, and either runs the next step once that output has gone out, or
     /// ends the chain. A job that must disconnect the session drops the rest. A chain
-    /// whose answers reach a FETCH step's size stops there like a step, and goes on once
+    /// whose answers reach a step's size stops there like a step, and goes on once
     /// they have been written, so that a client pipelining large answers without reading
     /// them is not buffered for without end.
     ///
@@ -250,7 +250,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                 guard CommandRunner.step(&chain[0].job, tag: chain[0].tag, session: &state, services: services, out: &out) else { break }
                 chain.removeFirst()
                 if state.mustDisconnect { chain.removeAll() }
-                if out.buffer.readableBytes >= FetchCommand.stepBytes { break }
+                if out.buffer.readableBytes >= CommandRunner.stepBytes { break }
             }
             return (chain, state, out.buffer)
         }.whenComplete { result in

@@ -37,6 +37,10 @@ enum StepResult {
 /// Runs store commands a step at a time and ends each with the changes the session may
 /// now announce and the tagged response.
 enum CommandRunner {
+    /// Output written per step (by a FETCH, a QRESYNC SELECT, a chain of pipelined
+    /// commands) before the rest waits for the client to read it.
+    static let stepBytes = 1 << 20
+
     /// One step of `command`; true when the command is finished (the tagged response, if
     /// there is a tag, is in `out`).
     static func step(_ command: inout any CommandJob, tag: String?, session: inout SessionContext,
