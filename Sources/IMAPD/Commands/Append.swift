@@ -75,7 +75,7 @@ struct AppendCommand: CommandJob {
         var found: (MessageRecord, MessageDetails?)?
         try target.account.messages(in: status.id, uids: UIDSet([url.uid]), details: true, reader: target.reader) { found = ($0, $1) }
         guard let (record, details) = found else { throw bad }
-        switch try FetchCommand.locate(url.section, record, details, target.account) {
+        switch try FetchCommand.locate(url.section, record, details?.layout, details, target.account) {
         case .none: throw bad
         case .bytes(let bytes): return Array(bytes[FetchCommand.cut(0..<bytes.count, url.partial)])
         case .range(let range): return try target.account.bytes(blob: record.blob, range: FetchCommand.cut(range, url.partial))

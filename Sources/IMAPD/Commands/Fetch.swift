@@ -26,9 +26,10 @@ struct FetchCommand: CommandJob {
     /// Messages read from the store and not yet answered: a step ends once it has written
     /// `CommandRunner.stepBytes`, within a batch (2,000 whole bodies were one 25 MB step).
     private var pending: ArraySlice<MessageRecord> = []
-    /// Their details, one for each, when the attributes need them (kept apart, so that a
-    /// FLAGS fetch does not copy an empty details value with every record).
-    private var pendingDetails: ArraySlice<MessageDetails?> = []
+    /// Their details or their layouts, one for each, when the attributes need them (kept
+    /// apart, so that a FLAGS fetch does not copy an empty value with every record).
+    private var pendingDetails: ArraySlice<MessageDetails> = []
+    private var pendingLayouts: ArraySlice<MessageLayout> = []
     /// UIDs whose \Seen this FETCH set (their FLAGS are reported).
     private var seenSet = Set<UID>()
     private var streaming: Streaming?
@@ -48,6 +49,7 @@ struct FetchCommand: CommandJob {
 
     private struct Message {
         var record: MessageRecord
+        var layout: MessageLayout?
         var details: MessageDetails?
         var sequenceNumber: Int
     }
@@ -62,14 +64,27 @@ struct FetchCommand: CommandJob {
         self.byUID = byUID
     }
 
-    private var needsDetails: Bool {
-        attributes.contains { a in
+    /// What the store reads for each message beside its record.
+    private enum Reading: Comparable {
+        case records
+        /// Where its header ends and its bytes lie: for the whole message, its header,
+        /// its text and its header fields (Thunderbird's header sync).
+        case layouts
+        /// The parsed details too: envelope, structures, parts, hash, thread, preview.
+        case details
+    }
+
+    private var reading: Reading {
+        attributes.reduce(.records) { needed, a in
+            let this: Reading
             switch a {
-            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text, .binary, .binarySize, .emailID, .threadID, .preview:
-                return true
-            case .bodySection(let s, _, _): return !(s.part.isEmpty && s.text == .none)
-            default: return false
+            case .envelope, .body, .bodyStructure, .emailID, .threadID, .preview: this = .details
+            case .rfc822, .rfc822Header, .rfc822Text: this = .layouts
+            case .bodySection(let s, _, _): this = s.part.isEmpty ? .layouts : .details
+            case .binary(let part, _, _), .binarySize(let part): this = part.isEmpty ? .layouts : .details
+            default: this = .records
             }
+            return max(needed, this)
         }
     }
 
@@ -127,28 +142,44 @@ struct FetchCommand: CommandJob {
             if try !emit(s.message, from: s.nextItem, session, &out) { return .more }
             if full() { return .more }
         }
-        let batchSize = needsDetails ? 200 : 2000
+        let reading = self.reading
+        let batchSize = reading == .records ? 2000 : 200
         while !pending.isEmpty || next < targets.count {
             if pending.isEmpty {
                 let batch = targets[next..<min(next + batchSize, targets.count)]
                 next = batch.endIndex
                 var records: [MessageRecord] = []
-                var details: [MessageDetails?] = []
+                var details: [MessageDetails] = []
+                var layouts: [MessageLayout] = []
                 records.reserveCapacity(batch.count)
-                let withDetails = needsDetails
-                try account.messages(in: view.id, uids: view.uidSet(Array(batch)), details: withDetails, reader: view.reader) {
-                    records.append($0)
-                    if withDetails { details.append($1) }
+                let uids = view.uidSet(Array(batch))
+                switch reading {
+                case .records:
+                    try account.messages(in: view.id, uids: uids, reader: view.reader) { record, _ in records.append(record) }
+                case .layouts:
+                    layouts.reserveCapacity(batch.count)
+                    try account.messageLayouts(in: view.id, uids: uids, reader: view.reader) {
+                        records.append($0)
+                        layouts.append($1)
+                    }
+                case .details:
+                    details.reserveCapacity(batch.count)
+                    try account.messages(in: view.id, uids: uids, details: true, reader: view.reader) {
+                        records.append($0)
+                        if let d = $1 { details.append(d) }
+                    }
                 }
                 if records.count < batch.count { expunged = true }
                 pending = records[...]
                 pendingDetails = details[...]
+                pendingLayouts = layouts[...]
             }
             while let record = pending.popFirst() {
-                let details = pendingDetails.popFirst() ?? nil
+                let details = pendingDetails.popFirst()
+                let layout = details?.layout ?? pendingLayouts.popFirst()
                 if let since = changedSince, record.modSeq.rawValue <= since { continue }
                 guard let seq = view.sequenceNumber(of: record.uid) else { continue }
-                let message = Message(record: record, details: details, sequenceNumber: seq)
+                let message = Message(record: record, layout: layout, details: details, sequenceNumber: seq)
                 out.beginFetch(seq)
                 // A streamed literal goes on in the next step, then the rest of `pending`.
                 if try !emit(message, from: 0, session, &out) { return .more }
@@ -203,12 +234,12 @@ struct FetchCommand: CommandJob {
             case .rfc822:
                 if try !literal("RFC822", 0..<record.size, m, next: index + 1, account, &out) { return false }
             case .rfc822Header:
-                if try !literal("RFC822.HEADER", 0..<(m.details?.headerLength ?? 0), m, next: index + 1, account, &out) { return false }
+                if try !literal("RFC822.HEADER", 0..<(m.layout?.headerLength ?? 0), m, next: index + 1, account, &out) { return false }
             case .rfc822Text:
-                if try !literal("RFC822.TEXT", (m.details?.headerLength ?? 0)..<record.size, m, next: index + 1, account, &out) { return false }
+                if try !literal("RFC822.TEXT", (m.layout?.headerLength ?? 0)..<record.size, m, next: index + 1, account, &out) { return false }
             case .bodySection(let section, let partial, _):
                 let (name, fields) = sectionName(index, section, partial)
-                switch try FetchCommand.locate(section, m.record, m.details, account, fields: fields) {
+                switch try FetchCommand.locate(section, m.record, m.layout, m.details, account, fields: fields) {
                 case .none: out.fetchNil(name)
                 case .bytes(let bytes):
                     let slice = FetchCommand.cut(0..<bytes.count, partial)
@@ -219,7 +250,7 @@ struct FetchCommand: CommandJob {
                 }
             case .binary(let part, let partial, _):
                 let name = "BINARY[\(part.map(String.init).joined(separator: "."))]" + (partial.map { "<\($0.origin)>" } ?? "")
-                switch try FetchCommand.decodedPart(part, m.record, m.details, account) {
+                switch try FetchCommand.decodedPart(part, m.record, m.layout, m.details, account) {
                 case .none: out.fetchNil(name)
                 case .unknownEncoding:
                     unknownEncoding = true
@@ -231,7 +262,7 @@ struct FetchCommand: CommandJob {
                 }
             case .binarySize(let part):
                 let name = "BINARY.SIZE[\(part.map(String.init).joined(separator: "."))]"
-                switch try FetchCommand.decodedPart(part, m.record, m.details, account) {
+                switch try FetchCommand.decodedPart(part, m.record, m.layout, m.details, account) {
                 case .none: out.fetchNil(name)
                 case .unknownEncoding:
                     unknownEncoding = true
@@ -278,7 +309,7 @@ struct FetchCommand: CommandJob {
         guard !range.isEmpty else { return }
         try out.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: range.count) { raw in
             try account.read(blob: m.record.blob, at: range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<range.count]),
-                             known: m.details?.place)
+                             known: m.layout?.place)
             return range.count
         }
     }
@@ -309,21 +340,22 @@ struct FetchCommand: CommandJob {
     }
 
     /// Where a section lies in the message, or its bytes when they have to be assembled
-    /// (HEADER.FIELDS, whose names `fields` may give lowercased).
-    static func locate(_ section: Section, _ record: MessageRecord, _ details: MessageDetails?, _ account: Account,
-                       fields: [[UInt8]]? = nil) throws -> SectionData {
+    /// (HEADER.FIELDS, whose names `fields` may give lowercased). A section of the message
+    /// itself needs its `layout`; one of a part, its `details`.
+    static func locate(_ section: Section, _ record: MessageRecord, _ layout: MessageLayout?, _ details: MessageDetails?,
+                       _ account: Account, fields: [[UInt8]]? = nil) throws -> SectionData {
         func select(_ header: [UInt8], _ names: [String]) -> [UInt8] {
             var not = false
             if case .headerFieldsNot = section.text { not = true }
             return header.withUnsafeBytes { HeaderFields.select($0, lowercased: fields ?? HeaderFields.lowercased(names), not: not) }
         }
-        if section.part.isEmpty, let details {
+        if section.part.isEmpty, let layout {
             switch section.text {
             case .none: return .range(0..<record.size)
-            case .header: return .range(0..<details.headerLength)
-            case .text: return .range(details.headerLength..<record.size)
+            case .header: return .range(0..<layout.headerLength)
+            case .text: return .range(layout.headerLength..<record.size)
             case .headerFields(let names), .headerFieldsNot(let names):
-                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<details.headerLength, known: details.place), names))
+                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<layout.headerLength, known: layout.place), names))
             case .mime: return .none
             }
         }
@@ -348,8 +380,9 @@ struct FetchCommand: CommandJob {
     }
 
     /// A part with its transfer encoding undone (RFC 3516 §4.2); `[]` is the whole message.
-    static func decodedPart(_ part: [Int], _ record: MessageRecord, _ details: MessageDetails?, _ account: Account) throws -> DecodedPart {
-        if part.isEmpty { return .bytes(try account.bytes(blob: record.blob)) }
+    static func decodedPart(_ part: [Int], _ record: MessageRecord, _ layout: MessageLayout?, _ details: MessageDetails?,
+                            _ account: Account) throws -> DecodedPart {
+        if part.isEmpty { return .bytes(try account.bytes(blob: record.blob, known: layout?.place)) }
         guard let details, let structure = try? MessageStructure(encoded: details.structure),
               let location = structure.locate(part) else { return .none }
         let raw = try account.bytes(blob: record.blob, range: location.body, known: details.place)
