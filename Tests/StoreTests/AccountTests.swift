@@ -303,6 +303,29 @@ import TestSupport
         #expect(try account.check().isClean)
     }
 
+    /// Once writes pause, a log holding pages not copied back is copied back in full, so
+    /// that readers stop looking their pages up in it: after a few appends below any
+    /// size threshold, the checkpoint that the pause starts reports every page copied.
+    @Test func theLogIsCopiedBackWhenWritesPause() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let account = f.alice
+        let checkpointer = try #require(account.db.checkpointer)
+        checkpointer.idleDelay = .milliseconds(100)
+        for i in 0..<20 {
+            _ = try account.append([NewMessage(bytes: message(i, size: 3000))], to: inbox.id)
+        }
+        var result = checkpointer.lastIdleCheckpoint
+        for _ in 0..<100 where result == nil {
+            Thread.sleep(forTimeInterval: 0.05)
+            result = checkpointer.lastIdleCheckpoint
+        }
+        let done = try #require(result, "no checkpoint ran after the writes paused")
+        #expect(done.log >= Checkpointer.idlePages && done.log < Checkpointer.backgroundPages)
+        #expect(done.copied == done.log)
+        #expect(try account.uids(in: inbox.id).count == 20)
+    }
+
     /// Commits write their bytes outside the index's lock; compaction sealing and rewriting
     /// segments meanwhile must neither lose nor misplace them.
     @Test func compactionBesideAppendsLosesNothing() async throws {

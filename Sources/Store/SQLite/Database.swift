@@ -44,6 +44,7 @@ final class Database {
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
+        try execute("PRAGMA mmap_size=2147418112")
         checkpointInBackground(Checkpointer(path: path))
     }
 
