@@ -146,3 +146,33 @@ import TestSupport
         #expect(!Password.verify("pw", against: "{PLAIN}pw"))
     }
 }
+
+/// Small reads come from a memory map of the segment (SegmentFiles): they see bytes
+/// appended after the map was made, the bytes written after a truncation, and a read past
+/// the file's end is an error, never a page past the end of the map (SIGBUS).
+@Suite struct SegmentMapTests {
+    @Test func mappedReadsFollowTheFile() throws {
+        let directory = TemporaryDirectory()
+        let segments = try SegmentFiles(directory: directory.path + "/blobs")
+        func write(_ text: String, at offset: Int64) throws {
+            try Array(text.utf8).withUnsafeBytes { try segments.write(segment: 1, at: offset, pieces: [$0]) }
+        }
+        func read(_ offset: Int64, _ count: Int) throws -> String {
+            try segments.withBytes(segment: 1, offset: offset, count: count) { String(decoding: $0, as: UTF8.self) }
+        }
+        try write("first message;", at: 0)
+        #expect(try read(0, 5) == "first")
+        try write("second;", at: 14)
+        #expect(try read(14, 7) == "second;")  // past the end the map first saw
+        var into = [UInt8](repeating: 0, count: 6)
+        try into.withUnsafeMutableBytes { try segments.read(segment: 1, offset: 0, into: $0) }
+        #expect(into == Array("first ".utf8))
+        try segments.truncate(segment: 1, to: 14)
+        #expect(throws: StoreError.self) { try read(14, 7) }  // cut away: read, not mapped
+        try write("third;", at: 14)
+        #expect(try read(14, 6) == "third;")
+        #expect(throws: StoreError.self) { try read(18, 100) }
+        try segments.remove(segment: 1)
+        #expect(throws: SegmentFiles.SegmentMissing.self) { try read(0, 5) }
+    }
+}

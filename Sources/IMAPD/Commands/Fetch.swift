@@ -344,10 +344,13 @@ struct FetchCommand: CommandJob {
     /// itself needs its `layout`; one of a part, its `details`.
     static func locate(_ section: Section, _ record: MessageRecord, _ layout: MessageLayout?, _ details: MessageDetails?,
                        _ account: Account, fields: [[UInt8]]? = nil) throws -> SectionData {
-        func select(_ header: [UInt8], _ names: [String]) -> [UInt8] {
+        func select(_ header: Range<Int>, _ place: StoredPlace?, _ names: [String]) throws -> [UInt8] {
             var not = false
             if case .headerFieldsNot = section.text { not = true }
-            return header.withUnsafeBytes { HeaderFields.select($0, lowercased: fields ?? HeaderFields.lowercased(names), not: not) }
+            let lowercased = fields ?? HeaderFields.lowercased(names)
+            return try account.withBytes(blob: record.blob, range: header, known: place) {
+                HeaderFields.select($0, lowercased: lowercased, not: not)
+            }
         }
         if section.part.isEmpty, let layout {
             switch section.text {
@@ -355,7 +358,7 @@ struct FetchCommand: CommandJob {
             case .header: return .range(0..<layout.headerLength)
             case .text: return .range(layout.headerLength..<record.size)
             case .headerFields(let names), .headerFieldsNot(let names):
-                return .bytes(select(try account.bytes(blob: record.blob, range: 0..<layout.headerLength, known: layout.place), names))
+                return .bytes(try select(0..<layout.headerLength, layout.place, names))
             case .mime: return .none
             }
         }
@@ -369,7 +372,7 @@ struct FetchCommand: CommandJob {
         case .text: return location.message.map { .range($0.text) } ?? .none
         case .headerFields(let names), .headerFieldsNot(let names):
             guard let header = location.message?.header else { return .none }
-            return .bytes(select(try account.bytes(blob: record.blob, range: header, known: details.place), names))
+            return .bytes(try select(header, details.place, names))
         }
     }
 

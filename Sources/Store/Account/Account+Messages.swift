@@ -308,6 +308,20 @@ extension Account {
         return text
     }
 
+    /// Runs `body` with the bytes of `range` of a message, without copying them out when
+    /// they are small (a header whose fields are picked out). `known` is where the
+    /// message's details said they were.
+    public func withBytes<T>(blob: Int64, range: Range<Int>, known: StoredPlace? = nil,
+                             _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        var result: T?
+        try located(blob, known: known) { location in
+            let wanted = range.clamped(to: 0..<location.length)
+            result = try segments.withBytes(segment: location.segment, offset: location.offset + Int64(wanted.lowerBound),
+                                            count: wanted.count, body)
+        }
+        return result!
+    }
+
     /// The bytes of a message (or part of them) in one array; for headers and small parts.
     /// `known` is where the message's details said they were.
     public func bytes(blob: Int64, range: Range<Int>? = nil, known: StoredPlace? = nil) throws -> [UInt8] {

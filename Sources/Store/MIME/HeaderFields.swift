@@ -46,10 +46,12 @@ public enum HeaderFields {
     /// `select(_:names:not:)` with the names already lowercased.
     public static func select(_ header: UnsafeRawBufferPointer, lowercased wanted: [[UInt8]], not: Bool) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(header.count + 2)
         HeaderScanner.scan(header, in: 0..<header.count) { field in
             let listed = wanted.contains { header.equalsIgnoringCase(field.name, $0) }
             guard listed != not else { return }
-            out.append(contentsOf: header[field.whole])
+            // As a buffer, not a slice: one copy, not one per byte.
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: header[field.whole]))
             // A last field cut off by the end of the data still gets its line end.
             if header[field.whole.upperBound - 1] != .lf { out += [.cr, .lf] }
         }
