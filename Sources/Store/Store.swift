@@ -32,9 +32,13 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Lets every open account with listeners check whether another process (a `roost
-    /// deliver`, a second server) changed it. Servers call this several times a second.
+    /// deliver`, a second server) changed it, and every account not read lately let go of
+    /// the pages of its memory maps. Servers call this several times a second.
     public func pollExternalChanges() {
-        for account in lock.withLock({ Array(open.values) }) { account.pollExternalChanges() }
+        for account in lock.withLock({ Array(open.values) }) {
+            account.pollExternalChanges()
+            account.releaseMappedPagesIfIdle()
+        }
     }
 
     /// The same for one account, when another process says it changed it.

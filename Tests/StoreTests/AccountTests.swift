@@ -326,6 +326,32 @@ import TestSupport
         #expect(try account.uids(in: inbox.id).count == 20)
     }
 
+    /// The pages read through the memory maps are let go once the account has not been
+    /// read for two of the server's ticks, not before, and the bytes read the same after.
+    @Test func mappedPagesAreLetGoWhenReadsStop() throws {
+        let f = try Fixture()
+        let inbox = try f.inbox()
+        let account = f.alice
+        let bytes = message(1, size: 3000)
+        let uid = try account.append([NewMessage(bytes: bytes)], to: inbox.id).uids[0]
+        var blob: Int64 = 0
+        try account.messages(in: inbox.id, uids: UIDSet([uid])) { record, _ in blob = record.blob }
+        func header() throws -> [UInt8] { try account.withBytes(blob: blob, range: 0..<40) { Array($0) } }
+        #expect(try header() == Array(bytes[0..<40]))
+        account.releaseMappedPagesIfIdle()  // sees the reads
+        #expect(account.mayHoldMappedPages)
+        account.releaseMappedPagesIfIdle()  // one quiet tick
+        #expect(account.mayHoldMappedPages)
+        _ = try header()  // read again: the count starts over
+        account.releaseMappedPagesIfIdle()
+        account.releaseMappedPagesIfIdle()
+        #expect(account.mayHoldMappedPages)
+        account.releaseMappedPagesIfIdle()
+        #expect(!account.mayHoldMappedPages)
+        #expect(try header() == Array(bytes[0..<40]))
+        #expect(try account.bytes(blob: blob) == bytes)
+    }
+
     /// Commits write their bytes outside the index's lock; compaction sealing and rewriting
     /// segments meanwhile must neither lose nor misplace them.
     @Test func compactionBesideAppendsLosesNothing() async throws {

@@ -32,6 +32,9 @@ public final class Account: @unchecked Sendable {
     /// The quota, read and written only with `lock` held.
     var quotaLocked: Int64?
     private var lastDataVersion: Int64 = 0
+    /// Uses of the index (`withDatabase`), and what `releaseMappedPagesIfIdle` last saw.
+    private var uses = 0
+    private var mapWatch = (uses: 0, mappedReads: 0, quietTicks: 0, resident: false)
     /// The UIDs of large mailboxes as last read, so that selecting one again reads only
     /// what arrived since; used with `lock` held.
     var uidCache = UIDCache()
@@ -190,6 +193,7 @@ public final class Account: @unchecked Sendable {
     /// Runs `body` with the connection to itself.
     func withDatabase<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
+        uses &+= 1
         defer {
             db.finishUse()
             lock.unlock()
@@ -222,11 +226,36 @@ public final class Account: @unchecked Sendable {
     public func pollExternalChanges() {
         guard hub.hasSubscribers else { return }
         let changed: Bool = withDatabase {
+            uses &-= 1  // the poll is not a use that keeps the maps' pages (releaseMappedPagesIfIdle)
             guard let version = try? db.dataVersion(), version != lastDataVersion else { return false }
             lastDataVersion = version
             return true
         }
         if changed { hub.publishExternal() }
+    }
+
+    /// Lets go of the pages the memory maps of the index and of the segments hold once
+    /// the account has not been read for two calls in a row (the server calls this twice
+    /// a second). The pages stay in the kernel's cache, but while mapped they count in
+    /// the server's resident memory: a header sync of 100,000 messages left some 1.3 GB
+    /// of them there, in every measurement of memory that followed.
+    /// Whether pages read through the maps may still be held (for tests).
+    var mayHoldMappedPages: Bool { lock.withLock { mapWatch.resident } }
+
+    public func releaseMappedPagesIfIdle() {
+        let reads = segments.mappedReads
+        lock.lock()
+        defer { lock.unlock() }
+        if uses != mapWatch.uses || reads != mapWatch.mappedReads {
+            mapWatch = (uses, reads, 0, true)
+            return
+        }
+        guard mapWatch.resident else { return }
+        mapWatch.quietTicks += 1
+        guard mapWatch.quietTicks >= 2 else { return }
+        mapWatch.resident = false
+        db.releaseMappedPages()
+        segments.releaseMappedPages()
     }
 
     /// Total bytes of all messages in all mailboxes (what quota counts).

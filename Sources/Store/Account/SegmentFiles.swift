@@ -19,6 +19,7 @@ final class SegmentFiles {
     private var mappings: [Int64: Mapping] = [:]
     /// Segments whose map failed (address space or map count exhausted): read with `pread`.
     private var unmapped: Set<Int64> = []
+    private var mappedReadCount = 0
     private let lock = NSLock()
     static let chunkSize = 64 * 1024
     /// Reads up to this size use the map.
@@ -218,7 +219,19 @@ final class SegmentFiles {
             guard end <= Int64(m.valid) else { return nil }
         }
         m.users += 1
+        mappedReadCount &+= 1
         return m
+    }
+
+    /// Reads served from the maps so far.
+    var mappedReads: Int { lock.withLock { mappedReadCount } }
+
+    /// Drops the maps' pages from this process (they stay in the kernel's cache); a read
+    /// under way meanwhile maps its page again from the file.
+    func releaseMappedPages() {
+        lock.lock()
+        for m in mappings.values { madvise(UnsafeMutableRawPointer(mutating: m.base), m.length, MADV_DONTNEED) }
+        lock.unlock()
     }
 
     private func releaseMap(_ m: Mapping) {

@@ -44,8 +44,19 @@ final class Database {
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
-        try execute("PRAGMA mmap_size=2147418112")
+        try execute("PRAGMA mmap_size=\(Database.mapSize)")
         checkpointInBackground(Checkpointer(path: path))
+    }
+
+    /// How much of a store file SQLite reads through a memory map (its largest).
+    static let mapSize = 2_147_418_112
+
+    /// Unmaps the file (SQLite maps it again at the next read), so that the pages read
+    /// through the map stop counting in this process's resident memory. SQLite keeps the
+    /// map while its size limit stays the same, hence the two steps.
+    func releaseMappedPages() {
+        sqlite3_exec(handle, "PRAGMA mmap_size=0", nil, nil, nil)
+        sqlite3_exec(handle, "PRAGMA mmap_size=\(Database.mapSize)", nil, nil, nil)
     }
 
     func execute(_ sql: String) throws {
