@@ -239,9 +239,6 @@ public final class Account: @unchecked Sendable {
     /// a second). The pages stay in the kernel's cache, but while mapped they count in
     /// the server's resident memory: a header sync of 100,000 messages left some 1.3 GB
     /// of them there, in every measurement of memory that followed.
-    /// Whether pages read through the maps may still be held (for tests).
-    var mayHoldMappedPages: Bool { lock.withLock { mapWatch.resident } }
-
     public func releaseMappedPagesIfIdle() {
         let reads = segments.mappedReads
         lock.lock()
@@ -257,6 +254,9 @@ public final class Account: @unchecked Sendable {
         db.releaseMappedPages()
         segments.releaseMappedPages()
     }
+
+    /// Whether pages read through the maps may still be held (for tests).
+    var mayHoldMappedPages: Bool { lock.withLock { mapWatch.resident } }
 
     /// Total bytes of all messages in all mailboxes (what quota counts).
     public func usage() throws -> Int64 {
