@@ -190,10 +190,11 @@ public final class Account: @unchecked Sendable {
         db.finishUse()
     }
 
-    /// Runs `body` with the connection to itself.
-    func withDatabase<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with the connection to itself; `counted` false for a use that is not a
+    /// read the maps' pages should be kept for (`releaseMappedPagesIfIdle`).
+    func withDatabase<T>(counted: Bool = true, _ body: () throws -> T) rethrows -> T {
         lock.lock()
-        uses &+= 1
+        if counted { uses &+= 1 }
         defer {
             db.finishUse()
             lock.unlock()
@@ -225,8 +226,7 @@ public final class Account: @unchecked Sendable {
     /// this account. Servers call it about once a second per open account.
     public func pollExternalChanges() {
         guard hub.hasSubscribers else { return }
-        let changed: Bool = withDatabase {
-            uses &-= 1  // the poll is not a use that keeps the maps' pages (releaseMappedPagesIfIdle)
+        let changed: Bool = withDatabase(counted: false) {
             guard let version = try? db.dataVersion(), version != lastDataVersion else { return false }
             lastDataVersion = version
             return true
