@@ -110,6 +110,50 @@ import TestSupport
         #expect(try c.send("FETCH 1:2 UID").untagged == ["* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)"])
     }
 
+    /// A .SILENT STORE on many messages is recorded as ranges and folded afterwards
+    /// (Account+FlagRanges.swift): the storing session hears nothing back, an idling
+    /// session is told every message that changed and only those, a STORE that changes
+    /// nothing tells nobody, CONDSTORE still gets each MODSEQ, and STATUS, SEARCH and
+    /// FETCH see the change at once.
+    @Test func aLargeSilentStoreReachesEveryone() throws {
+        let f = try IMAPFixture { try $0.importMessages(1_200) }
+        let a = try f.client(), b = try f.client()
+        #expect(try a.send("SELECT INBOX").has("* 1200 EXISTS"))
+        #expect(try a.send("STORE 1:100 +FLAGS.SILENT (\\Flagged)").untagged.isEmpty)
+        try b.send("SELECT INBOX")
+        try b.wire.send("i IDLE\r\n")
+        #expect(try b.wire.readLine() == "+ idling")
+
+        let stored = try a.send("STORE 1:* +FLAGS.SILENT (\\Flagged)")
+        #expect(stored.untagged.isEmpty && stored.completion == "OK STORE completed")
+        let told = try b.read { $0.hasPrefix("* 1200 FETCH") }
+        #expect(told == (101...1_200).map { "* \($0) FETCH (UID \($0) FLAGS (\\Flagged))" })
+        #expect(try a.send("UID STORE 1:* +FLAGS.SILENT (\\Flagged)").untagged.isEmpty)
+        try b.wire.send("DONE\r\n")
+        #expect(try b.reply("i").untagged.isEmpty, "a STORE that changed nothing is not told")
+
+        #expect(try a.send("STORE 1:* +FLAGS.SILENT (\\Seen)").untagged.isEmpty)
+        #expect(try a.send("STATUS INBOX (UNSEEN)").untagged == ["* STATUS INBOX (UNSEEN 0)"])
+        #expect(try a.send("SEARCH UNSEEN").untagged == ["* SEARCH"])
+        #expect(try a.send("UID SEARCH UNFLAGGED").untagged == ["* SEARCH"])
+        #expect(try a.send("FETCH 1200 FLAGS").untagged == ["* 1200 FETCH (FLAGS (\\Flagged \\Seen \\Recent))"])
+        let noop = try b.send("NOOP")
+        #expect(noop.untagged.count == 1_200 && noop.untagged.last == "* 1200 FETCH (UID 1200 FLAGS (\\Flagged \\Seen))")
+
+        let c = try f.client()
+        try c.send("ENABLE CONDSTORE")
+        let selected = try c.send("SELECT INBOX")
+        let highest = try #require(selected.untagged.first { $0.hasPrefix("* OK [HIGHESTMODSEQ ") })
+        let modseq = UInt64(highest.dropFirst("* OK [HIGHESTMODSEQ ".count).prefix { $0.isNumber })! + 1
+        let conditional = try c.send("UID STORE 1:* -FLAGS.SILENT (\\Flagged)")
+        #expect(conditional.untagged == (1...1_200).map { "* \($0) FETCH (UID \($0) MODSEQ (\(modseq)))" },
+                "with CONDSTORE every changed message is told its MODSEQ, .SILENT or not")
+        let search = try a.send("SEARCH FLAGGED")
+        #expect(search.untagged.first == "* SEARCH", "nothing is \\Flagged now")
+        #expect(search.untagged.dropFirst() == ArraySlice((1...1_200).map { "* \($0) FETCH (UID \($0) FLAGS (\\Seen \\Recent))" }),
+                "the other session's change is told after the answer")
+    }
+
     @Test func idleSeesFlagsAndExpungesOfOtherSessions() throws {
         let f = try IMAPFixture()
         try f.deliver(IMAPFixture.message("one"))

@@ -191,7 +191,7 @@ import TestSupport
                                 NewMessage(bytes: message(2), flags: Flags(keywords: ["$Junk"])),
                                 NewMessage(bytes: message(3))], to: inbox.id)
         try f.alice.withDatabase {
-            try f.alice.db.execute("DROP TABLE uid_run; DROP TABLE keyword; DROP INDEX message_unseen; DROP INDEX message_deleted; PRAGMA user_version = 3")
+            try f.alice.db.execute("DROP TABLE flag_range; DROP TABLE uid_run; DROP TABLE keyword; DROP INDEX message_unseen; DROP INDEX message_deleted; PRAGMA user_version = 3")
         }
         let reopened = try Account(id: f.alice.id, root: f.alice.root)
         #expect(try reopened.keywords(in: inbox.id) == ["$Forwarded", "$Junk", "Work"])
@@ -556,10 +556,109 @@ final class Countdown: @unchecked Sendable {
         _ = try f.alice.append((1...5).map { NewMessage(bytes: message($0)) }, to: inbox)
         _ = try f.alice.append((6...7).map { NewMessage(bytes: message($0)) }, to: sent)
         try f.alice.expunge(UIDSet([UID(2)]), in: inbox, onlyDeleted: false)
-        try f.alice.withDatabase { try f.alice.db.execute("DROP TABLE uid_run; PRAGMA user_version = 4") }
+        try f.alice.withDatabase { try f.alice.db.execute("DROP TABLE flag_range; DROP TABLE uid_run; PRAGMA user_version = 4") }
         let reopened = try Account(id: f.alice.id, root: f.alice.root)
         #expect(try runs(reopened, inbox) == [UIDRun(first: 1, count: 1), UIDRun(first: 3, count: 3)])
         #expect(try runs(reopened, sent) == [UIDRun(first: 1, count: 2)])
         #expect(try reopened.check().isClean)
+    }
+}
+
+@Suite struct FlagRangeTests {
+    /// 1,500 messages: every third \Flagged, 1,000 to 1,099 \Seen as well.
+    func filled(_ f: Fixture) throws -> MailboxID {
+        let inbox = try f.inbox()
+        let batch = (0..<1_500).map { i in
+            var flags = SystemFlags()
+            if i % 3 == 0 { flags.insert(.flagged) }
+            if (1_000..<1_100).contains(i) { flags.insert(.seen) }
+            return NewMessage(bytes: message(i), flags: Flags(system: flags))
+        }
+        _ = try f.alice.append(batch, to: inbox.id)
+        return inbox.id
+    }
+
+    /// STOREs recorded as ranges and not folded yet, found by another opening of the
+    /// account (as after a crash) and by the next write: every message has the flags and the mod-sequence it
+    /// would have had from STOREs that changed the rows at once, the unseen count and
+    /// SEARCH agree, and the changes since are exactly the messages changed.
+    @Test func rangesReadAsIfTheRowsHadChanged() throws {
+        let f = try Fixture()
+        let a = f.alice
+        a.foldsInBackground = false
+        let inbox = try filled(f)
+        let start = try a.mailbox(id: inbox).highestModSeq.rawValue
+        let added = try a.store(UIDSet(ranges: [1...1_500]), in: inbox, .add, Flags(system: [.flagged, .seen]), listing: false)
+        #expect(added.recorded?.rawValue == start + 1 && added.updated.isEmpty)
+        let removed = try a.store(UIDSet(ranges: [1...1_200]), in: inbox, .remove, Flags(system: [.flagged]), listing: false)
+        #expect(removed.recorded?.rawValue == start + 2)
+        #expect(a.hasWaitingFlagRanges)
+        let small = try a.store(UIDSet(ranges: [1...10]), in: inbox, .add, Flags(system: [.answered]), listing: false)
+        #expect(small.recorded == nil, "a STORE on few messages changes the rows")
+        #expect(small.updated.count == 10 && small.updated.allSatisfy { $0.modSeq.rawValue == start + 3 })
+        #expect(!a.hasWaitingFlagRanges, "changing rows folds what waits first")
+
+        let listed = try a.store(UIDSet(ranges: [1...1_500]), in: inbox, .add, Flags(system: [.draft]), listing: true)
+        #expect(listed.recorded == nil && listed.updated.count == 1_500, "a caller that lists the changes gets them")
+        _ = try a.store(UIDSet(ranges: [1...1_500]), in: inbox, .remove, Flags(system: [.draft, .answered]), listing: false)
+        _ = try a.store(UIDSet(ranges: [501...1_500]), in: inbox, .remove, Flags(system: [.seen]), listing: false)
+        #expect(a.hasWaitingFlagRanges)
+
+        let other = try Account(id: a.id, root: a.root)
+        #expect(!other.hasWaitingFlagRanges, "opening the account folds what the last run left")
+        var seen: [UID: MessageRecord] = [:]
+        try other.messages(in: inbox, uids: UIDSet(ranges: [1...1_500])) { r, _ in seen[r.uid] = r }
+        var mine: [UID: MessageRecord] = [:]
+        try a.messages(in: inbox, uids: UIDSet(ranges: [1...1_500])) { r, _ in mine[r.uid] = r }
+        #expect(mine == seen && !a.hasWaitingFlagRanges)
+        #expect(seen.count == 1_500)
+        for (uid, r) in seen {
+            let n = Int(uid.rawValue)
+            var want: SystemFlags = n <= 1_200 ? [.seen] : [.seen, .flagged]
+            if n > 500 { want.remove(.seen) }
+            #expect(r.flags.system == want, "UID \(n)")
+            // Every message changed at the \Draft STORE (start + 4) and at the one after.
+            let last = n > 500 ? start + 6 : start + 5
+            #expect(r.modSeq.rawValue == last, "UID \(n) mod-sequence")
+        }
+        let status = try other.mailbox(id: inbox)
+        #expect(status.unseen == 1_000 && status.highestModSeq.rawValue == start + 6)
+        #expect(try other.search(.lacksFlags(.seen), in: inbox, among: UIDSet(ranges: [1...1_500])) == (501...1_500).map { UID(UInt32($0)) })
+        #expect(try other.search(.hasFlags(.flagged), in: inbox, among: UIDSet(ranges: [1...1_500])).count == 300)
+        #expect(try other.flagChanges(in: inbox, since: ModSequence(start + 5)).map(\.uid) == (501...1_500).map { UID(UInt32($0)) })
+    }
+
+    /// A range whose STORE changes some messages and not others: the unchanged ones keep
+    /// their mod-sequence, the changed ones take the STORE's.
+    @Test func aRangeChangesOnlyWhatItChanges() throws {
+        let f = try Fixture()
+        let a = f.alice
+        a.foldsInBackground = false
+        let inbox = try filled(f)
+        var old: [UID: UInt64] = [:]
+        try a.messages(in: inbox, uids: UIDSet(ranges: [1...1_500])) { r, _ in old[r.uid] = r.modSeq.rawValue }
+        let start = try a.mailbox(id: inbox).highestModSeq.rawValue
+        let unseenBefore = try a.mailbox(id: inbox).unseen
+        let r = try a.store(UIDSet(ranges: [1...1_500]), in: inbox, .add, Flags(system: [.flagged]), listing: false)
+        #expect(r.recorded?.rawValue == start + 1)
+        let changes = try a.flagChanges(in: inbox, since: ModSequence(start))
+        #expect(changes.count == 1_000, "the 500 already \\Flagged are not changed")
+        #expect(changes.allSatisfy { $0.modSeq.rawValue == start + 1 && $0.flags.system.contains(.flagged) })
+        try a.messages(in: inbox, uids: UIDSet(ranges: [1...1_500])) { r, _ in
+            if (Int(r.uid.rawValue) - 1) % 3 == 0 { #expect(r.modSeq.rawValue == old[r.uid]) }
+        }
+        #expect(try a.mailbox(id: inbox).unseen == unseenBefore, "\\Flagged leaves the unseen count")
+    }
+
+    /// With nobody reading, the server folds the ranges by itself.
+    @Test func rangesAreFoldedInTheBackground() throws {
+        let f = try Fixture()
+        let a = f.alice
+        let inbox = try filled(f)
+        _ = try a.store(UIDSet(ranges: [1...1_500]), in: inbox, .add, Flags(system: [.seen]), listing: false)
+        for _ in 0..<200 where a.hasWaitingFlagRanges { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(!a.hasWaitingFlagRanges)
+        #expect(try a.mailbox(id: inbox).unseen == 0)
+        #expect(try a.search(.lacksFlags(.seen), in: inbox, among: UIDSet(ranges: [1...1_500])).isEmpty)
     }
 }

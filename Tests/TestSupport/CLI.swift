@@ -58,3 +58,20 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+extension CLI {
+    /// Imports `count` small messages into `mailbox` of `account` in one `roost import mbox`
+    /// (the fastest way to a large mailbox; subjects are "message 1", "message 2" ...).
+    public func importMessages(_ count: Int, account: String = "alice@example.com", mailbox: String = "INBOX") throws {
+        var mbox = ""
+        for i in 1...count {
+            mbox += "From sender@example.org Tue Dec  1 10:00:00 2026\nFrom: Sender <sender@example.org>\nTo: \(account)\n"
+                + "Subject: message \(i)\nMessage-ID: <\(i)@import.example.org>\n\nBody \(i).\n\n"
+        }
+        let file = NSTemporaryDirectory() + "roost-import-\(UUID().uuidString).mbox"
+        try mbox.write(toFile: file, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["import", "mbox", file, "--account", account, "--mailbox", mailbox])
+        guard r.code == 0 else { throw ServerError(description: "roost import mbox failed: \(r.out)\(r.err)") }
+    }
+}

@@ -158,7 +158,7 @@ struct NotifyAnnouncer: CommandJob {
                 case .appended, .expunged:
                     changed.insert(id)
                     flagsOnly.remove(id)
-                case .flags:
+                case .flags, .flagRange:
                     if changed.insert(id).inserted { flagsOnly.insert(id) }
                 case .external: everything = true
                 case .renamed, .deleted: continue  // told by name below

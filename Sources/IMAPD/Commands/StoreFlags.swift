@@ -25,6 +25,9 @@ struct StoreFlagsCommand: CommandJob {
         let uids = view.uidSet(indices)
         let account = view.account
         let since = unchangedSince.map { ModSequence($0) }
+        // A .SILENT STORE without CONDSTORE lists nothing back: the store may record a large
+        // one as ranges instead of changing every message now.
+        let listing = !action.silent || session.options.condstore
         var result: StoreResult
         if action.operation == .replace && StoredFlags.changeable(by: rights) != StoredFlags.changeable(by: .all) {
             // Replacing only what may be changed: add what is asked, remove the rest of it.
@@ -35,9 +38,11 @@ struct StoreFlagsCommand: CommandJob {
             result.updated += removed.updated
             result.modified = result.modified.union(removed.modified)
         } else {
-            result = try account.store(uids, in: view.id, action.operation, change, unchangedSince: since, reader: view.reader)
+            result = try account.store(uids, in: view.id, action.operation, change, unchangedSince: since, reader: view.reader,
+                                       listing: listing)
         }
         view.noteOwnFlagChanges(result.updated, reported: !action.silent)
+        if let recorded = result.recorded { view.noteOwnRangeChange(recorded) }
         // A keyword the mailbox did not have yet: FLAGS and PERMANENTFLAGS say so first.
         let new = change.keywords.filter { k in !view.keywords.contains { $0.lowercased() == k.lowercased() } }
         if action.operation != .remove && !new.isEmpty && !result.updated.isEmpty {

@@ -147,8 +147,11 @@ enum Announcer {
                 return
             }
             view.resync(currentUIDs: try account.uids(in: view.id),
-                        flagChanges: try account.flagChanges(in: view.id, since: view.highestModSeq, reader: view.reader),
+                        flagChanges: try account.flagChanges(in: view.id, since: view.resyncSince, reader: view.reader),
                         highestModSeq: status.highestModSeq)
+        }
+        if let since = view.flagsChangedSince {
+            view.rereadFlags(try account.flagChanges(in: view.id, since: since, reader: view.reader))
         }
         var newRecent = UIDSet()
         if view.hasPendingNew, !view.readOnly, !session.options.rev2, let claimed = try account.claimRecent(in: view.id) {

@@ -29,6 +29,9 @@ public struct SelectedMailbox: Sendable {
     public var keywords: [String]
     /// Another process changed the account: the view must be compared with the store.
     public private(set) var needsResync = false
+    /// Another session's STORE was recorded as ranges: the flag changes after this
+    /// mod-sequence must be read from the store (`rereadFlags`).
+    public private(set) var flagsChangedSince: ModSequence?
     /// The mailbox was deleted (by another session or process).
     public private(set) var isDeleted = false
 
@@ -87,6 +90,13 @@ public struct SelectedMailbox: Sendable {
         return lo
     }
 
+    /// Notes this session's own STORE recorded as ranges (the client was not told the new
+    /// flags: only a .SILENT STORE is recorded so).
+    public mutating func noteOwnRangeChange(_ modSeq: ModSequence) {
+        if modSeq.rawValue >= notifiedModSeq { ownModSeqs[modSeq.rawValue] = false }
+        highestModSeq = max(highestModSeq, modSeq)
+    }
+
     /// Notes changes made by this session itself that it answers for directly; `reported`
     /// when the answer told the client the new flags.
     public mutating func noteOwnFlagChanges(_ updates: [FlagUpdate], reported: Bool) {
@@ -135,6 +145,14 @@ public struct SelectedMailbox: Sendable {
             // One command's changes share a mod-sequence (and may come in two notifications,
             // shared flags and a reader's \Seen): only older own changes are done with.
             if !ownModSeqs.isEmpty { ownModSeqs = ownModSeqs.filter { $0.key >= notifiedModSeq } }
+        case .flagRange(let modSeq):
+            notifiedModSeq = max(notifiedModSeq, modSeq.rawValue)
+            if ownModSeqs[modSeq.rawValue] == nil {
+                // Read from just before it: this view's mod-sequence may already be past it.
+                let before = ModSequence(modSeq.rawValue - 1)
+                flagsChangedSince = min(flagsChangedSince ?? before, before)
+            }
+            ownModSeqs = ownModSeqs.filter { $0.key > notifiedModSeq }
         case .renamed(let newName):
             name = newName
         case .deleted:
@@ -145,7 +163,7 @@ public struct SelectedMailbox: Sendable {
     }
 
     /// Queues what a fresh look at the store shows (after another process changed it):
-    /// the mailbox's UIDs now and the flag changes since this view's mod-sequence.
+    /// the mailbox's UIDs now and the flag changes since `resyncSince`.
     public mutating func resync(currentUIDs: [UID], flagChanges: [FlagUpdate], highestModSeq: ModSequence) {
         let now = Set(currentUIDs)
         for uid in uids where !now.contains(uid) { pendingExpunged.insert(uid) }
@@ -154,14 +172,34 @@ public struct SelectedMailbox: Sendable {
         receive(.flags(flagChanges))
         self.highestModSeq = max(self.highestModSeq, highestModSeq)
         needsResync = false
+        flagsChangedSince = nil
     }
+
+    /// Queues the flag changes read from the store after `flagsChangedSince`; the
+    /// session's own changes among them were answered already.
+    public mutating func rereadFlags(_ changes: [FlagUpdate]) {
+        flagsChangedSince = nil
+        for u in changes {
+            if let other = u.reader, other != reader { continue }
+            highestModSeq = max(highestModSeq, u.modSeq)
+            if let reported = ownModSeqs[u.modSeq.rawValue] {
+                supersede(u, reported: reported)
+                continue
+            }
+            if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
+        }
+    }
+
+    /// Where a resync reads flag changes from: this view's mod-sequence, or before a
+    /// range change it was told of.
+    public var resyncSince: ModSequence { min(highestModSeq, flagsChangedSince ?? highestModSeq) }
 
     /// Whether changes wait to be announced.
     public var hasPending: Bool { hasPending(allowExpunge: true) }
 
     /// Whether an announcement now would tell something; expunges count only when allowed.
     public func hasPending(allowExpunge: Bool) -> Bool {
-        !pendingNew.isEmpty || allowExpunge && !pendingExpunged.isEmpty || !pendingFlags.isEmpty || needsResync || isDeleted
+        !pendingNew.isEmpty || allowExpunge && !pendingExpunged.isEmpty || !pendingFlags.isEmpty || needsResync || flagsChangedSince != nil || isDeleted
     }
 
     /// Whether new messages wait to be announced (they may be \Recent for this session).

@@ -87,6 +87,15 @@ public struct StoreResult: Sendable, Equatable {
     public var updated: [FlagUpdate]
     /// Messages left alone because they changed after UNCHANGEDSINCE (RFC 7162 §3.1.3).
     public var modified: UIDSet
+    /// The mod-sequence of a change recorded as ranges (`updated` is then empty: which
+    /// messages it changed is read from the store, `flagChanges(in:since:)`).
+    public var recorded: ModSequence?
+
+    public init(updated: [FlagUpdate], modified: UIDSet, recorded: ModSequence? = nil) {
+        self.updated = updated
+        self.modified = modified
+        self.recorded = recorded
+    }
 }
 
 /// A message handed to `append`. The bytes are stored exactly as given.
@@ -435,10 +444,21 @@ extension Account {
 
     /// Adds, removes or replaces flags on the messages of `uids` (RFC 9051 §6.4.6),
     /// all changed messages getting one new mod-sequence. For a `reader` who is not the
-    /// owner, \Seen is that reader's own; the other flags are shared.
+    /// owner, \Seen is that reader's own; the other flags are shared. `listing` false
+    /// when the caller needs no list of the changed messages (a .SILENT STORE without
+    /// CONDSTORE): the owner's change of system flags on many messages is then recorded
+    /// as ranges (Account+FlagRanges.swift) and sessions told `.flagRange`.
     public func store(_ uids: UIDSet, in mailbox: MailboxID, _ operation: Flags.Operation, _ change: Flags,
-                      unchangedSince: ModSequence? = nil, reader: String? = nil) throws -> StoreResult {
+                      unchangedSince: ModSequence? = nil, reader: String? = nil, listing: Bool = true) throws -> StoreResult {
         if reader == nil && unchangedSince == nil && operation != .replace && change.keywords.isEmpty {
+            if !listing && Account.recordsAsRanges(uids, change.system) {
+                let modSeq = try withDatabase(folding: false) { () -> ModSequence in
+                    let modSeq = try recordFlagRangesLocked(uids, in: mailbox, adding: operation == .add, change.system)
+                    hub.publish(.flagRange(modSeq), to: mailbox)
+                    return modSeq
+                }
+                return StoreResult(updated: [], modified: UIDSet(), recorded: modSeq)
+            }
             return try storeSystemFlags(uids, in: mailbox, adding: operation == .add, change.system)
         }
         var shared: [FlagUpdate] = [], own: [FlagUpdate] = []

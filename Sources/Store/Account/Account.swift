@@ -38,6 +38,12 @@ public final class Account: @unchecked Sendable {
     /// The UIDs of large mailboxes as last read, so that selecting one again reads only
     /// what arrived since; used with `lock` held.
     var uidCache = UIDCache()
+    /// Whether `flag_range` may hold STOREs not folded into the message rows yet, and
+    /// whether a background fold is on its way; both used with `lock` held.
+    var flagRangesWaiting = false
+    var foldScheduled = false
+    /// Off in tests that look at ranges before any fold.
+    var foldsInBackground = true
 
     static let schema: [String] = [
         // Version 1.
@@ -167,6 +173,19 @@ public final class Account: @unchecked Sendable {
         ) WITHOUT ROWID;
         INSERT INTO uid_run(mailbox, first, count) \(Account.uidRunsFromMessages);
         """,
+        // Version 6: a STORE of system flags on many messages, kept as one row per UID range
+        // until it is folded into the message rows (Account+FlagRanges.swift).
+        """
+        CREATE TABLE flag_range(
+            mailbox INTEGER NOT NULL,
+            modseq INTEGER NOT NULL,        -- the STORE's mod-sequence, given to each message it changes
+            first INTEGER NOT NULL,         -- the UIDs not folded yet
+            last INTEGER NOT NULL,
+            bits INTEGER NOT NULL,          -- the system flags added or removed
+            adding INTEGER NOT NULL,
+            PRIMARY KEY(mailbox, modseq, first)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Opens (creating if needed) the account store in `root`, and recovers from any
@@ -185,20 +204,28 @@ public final class Account: @unchecked Sendable {
         self.fullText = FullTextIndex(path: root + "/fts.sqlite")
         try db.configureForStore()
         try Migrations.apply(Account.schema, to: db)
-        if recovering { try recover() }
+        // `roost check` (not recovering) reports on the rows as they are, folding nothing.
+        if recovering {
+            flagRangesWaiting = try db.statement("SELECT 1 FROM flag_range LIMIT 1").step()
+            try recover()
+        }
         lastDataVersion = try db.dataVersion()
         db.finishUse()
     }
 
-    /// Runs `body` with the connection to itself; `counted` false for a use that is not a
-    /// read the maps' pages should be kept for (`releaseMappedPagesIfIdle`).
-    func withDatabase<T>(counted: Bool = true, _ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with the connection to itself, STOREs kept as ranges folded into the
+    /// message rows first, so that `body` reads and changes rows as every STORE left them.
+    /// `counted` false for a use that is not a read the maps' pages should be kept for
+    /// (`releaseMappedPagesIfIdle`); `folding` false for the few uses that know the ranges
+    /// (recording one, folding one step, looking at the data version).
+    func withDatabase<T>(counted: Bool = true, folding: Bool = true, _ body: () throws -> T) throws -> T {
         lock.lock()
         if counted { uses &+= 1 }
         defer {
             db.finishUse()
             lock.unlock()
         }
+        if folding && flagRangesWaiting { try foldFlagRangesLocked() }
         return try body()
     }
 
@@ -226,11 +253,13 @@ public final class Account: @unchecked Sendable {
     /// this account. Servers call it about once a second per open account.
     public func pollExternalChanges() {
         guard hub.hasSubscribers else { return }
-        let changed: Bool = withDatabase(counted: false) {
+        let changed = (try? withDatabase(counted: false, folding: false) { () -> Bool in
             guard let version = try? db.dataVersion(), version != lastDataVersion else { return false }
             lastDataVersion = version
+            // Another process may have recorded or folded ranges.
+            flagRangesWaiting = (try? db.statement("SELECT 1 FROM flag_range LIMIT 1").step()) ?? true
             return true
-        }
+        }) ?? false
         if changed { hub.publishExternal() }
     }
 

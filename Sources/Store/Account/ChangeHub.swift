@@ -4,6 +4,9 @@ import Foundation
 public enum MailboxChange: Sendable, Equatable {
     case appended([UID])
     case flags([FlagUpdate])
+    /// A STORE recorded as ranges changed the shared flags of messages at this
+    /// mod-sequence; which ones and to what, `flagChanges(in:since:)` tells.
+    case flagRange(ModSequence)
     case expunged([UID])
     case renamed(String)
     case deleted
