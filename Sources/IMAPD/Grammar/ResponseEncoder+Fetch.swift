@@ -5,25 +5,39 @@ import Store
 /// section can follow its literal header in chunks.
 extension ResponseEncoder {
     public mutating func beginFetch(_ sequenceNumber: Int) {
-        buffer.writeStaticString("* ")
-        writeDecimal(UInt64(sequenceNumber))
-        buffer.writeStaticString(" FETCH (")
+        writeNumbered("* ", UInt64(sequenceNumber), " FETCH (")
         fetchItems = 0
     }
 
     /// A number in decimal, digit by digit into the buffer: a FETCH of every message writes
     /// two or three per message, and String interpolation made a string for each.
     mutating func writeDecimal(_ value: UInt64) {
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: 20 digits fit
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
+        writeNumbered("", value, "")
+    }
+
+    /// `prefix`, `value` in decimal and `suffix` in one write: a FETCH of every message
+    /// writes a few such pieces per message, and each write of its own costs the
+    /// buffer's checks again (a third of the time of `UID FETCH 1:* (FLAGS)` on 10,000).
+    mutating func writeNumbered(_ prefix: StaticString, _ value: UInt64, _ suffix: StaticString) {
+        let p = prefix.utf8CodeUnitCount, s = suffix.utf8CodeUnitCount
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: p + digits + s) { out in
+            let base = out.baseAddress!
+            if p > 0 { base.copyMemory(from: prefix.utf8Start, byteCount: p) }
             var v = value
+            var i = p + digits
             repeat {
-                raw[31 - count] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                i -= 1
+                base.storeBytes(of: UInt8(truncatingIfNeeded: v % 10) &+ 0x30, toByteOffset: i, as: UInt8.self)
                 v /= 10
-                count += 1
             } while v > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(32 - count)...]))
+            if s > 0 { (base + p + digits).copyMemory(from: suffix.utf8Start, byteCount: s) }
+            return p + digits + s
         }
     }
 
@@ -37,16 +51,52 @@ extension ResponseEncoder {
         fetchItems += 1
     }
 
+    /// Counts an item; whether a space goes before it.
+    private mutating func spacedItem() -> Bool {
+        defer { fetchItems += 1 }
+        return fetchItems > 0
+    }
+
     public mutating func fetchUID(_ uid: UID) {
-        nextItem()
-        buffer.writeStaticString("UID ")
-        writeDecimal(UInt64(uid.rawValue))
+        writeNumbered(spacedItem() ? " UID " : "UID ", UInt64(uid.rawValue), "")
+    }
+
+    /// `FLAGS (` and the names of each combination of system flags and \Recent (bit 32),
+    /// made once: the common FLAGS item is then one write.
+    private static let flagItems: [[UInt8]] = (0..<64).map { i in
+        var names = SystemFlags.all.filter { SystemFlags(rawValue: i & 31).contains($0.0) }.map(\.1)
+        if i & 32 != 0 { names.append("\\Recent") }
+        return Array(("FLAGS (" + names.joined(separator: " ")).utf8)
     }
 
     public mutating func fetchFlags(_ flags: Flags, recent: Bool) {
-        nextItem()
-        buffer.writeStaticString("FLAGS (")
-        writeFlagList(flags, recent: recent)
+        let index = (flags.system.rawValue & 31) | (recent ? 32 : 0)
+        let head = ResponseEncoder.flagItems[index]
+        let spaced = spacedItem()
+        let closing = flags.keywords.isEmpty
+        head.withUnsafeBytes { head in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: head.count + 2) { out in
+                var n = 0
+                if spaced {
+                    out[0] = .space
+                    n = 1
+                }
+                UnsafeMutableRawBufferPointer(rebasing: out[n...]).copyMemory(from: head)
+                n += head.count
+                if closing {
+                    out[n] = UInt8(ascii: ")")
+                    n += 1
+                }
+                return n
+            }
+        }
+        guard !closing else { return }
+        var first = index == 0
+        for keyword in flags.keywords {
+            if !first { writeSpace() }
+            buffer.writeString(keyword)
+            first = false
+        }
         buffer.writeStaticString(")")
     }
 
@@ -98,16 +148,11 @@ extension ResponseEncoder {
     }
 
     public mutating func fetchSize(_ size: Int) {
-        nextItem()
-        buffer.writeStaticString("RFC822.SIZE ")
-        writeDecimal(UInt64(size))
+        writeNumbered(spacedItem() ? " RFC822.SIZE " : "RFC822.SIZE ", UInt64(size), "")
     }
 
     public mutating func fetchModSeq(_ modSeq: ModSequence) {
-        nextItem()
-        buffer.writeStaticString("MODSEQ (")
-        writeDecimal(modSeq.rawValue)
-        buffer.writeStaticString(")")
+        writeNumbered(spacedItem() ? " MODSEQ (" : "MODSEQ (", modSeq.rawValue, ")")
     }
 
     /// An item whose value is IMAP text stored at append time (ENVELOPE, BODYSTRUCTURE, BODY).
