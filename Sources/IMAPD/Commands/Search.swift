@@ -114,7 +114,7 @@ struct SearchMatches {
     func highestModSeq(of returned: UIDSet, view: SelectedMailbox) throws -> UInt64? {
         guard usesModSeq, !returned.isEmpty else { return nil }
         var highest: UInt64 = 0
-        try view.account.messages(in: view.id, uids: returned, reader: view.reader) { record, _ in
+        try view.account.messageFlags(in: view.id, uids: returned, reader: view.reader) { record in
             highest = max(highest, record.modSeq.rawValue)
         }
         return highest

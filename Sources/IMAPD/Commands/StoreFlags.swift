@@ -55,7 +55,7 @@ struct StoreFlagsCommand: CommandJob {
         let condstore = session.options.condstore
         if !action.silent || condstore {
             let changed = Set(result.updated.map(\.uid))
-            try account.messages(in: view.id, uids: uids, reader: view.reader) { record, _ in
+            try account.messageFlags(in: view.id, uids: uids, reader: view.reader) { record in
                 guard !result.modified.contains(record.uid), let seq = view.sequenceNumber(of: record.uid) else { return }
                 if action.silent && !changed.contains(record.uid) { return }
                 out.beginFetch(seq)

@@ -161,7 +161,7 @@ enum Announcer {
         if view.reader != nil && a.flags.contains(where: { $0.1.reader == nil }) {
             // A change to the shared flags carries the owner's \Seen: a reader gets its own.
             var own: [UID: Flags] = [:]
-            try account.messages(in: view.id, uids: UIDSet(a.flags.map(\.1.uid)), reader: view.reader) { record, _ in own[record.uid] = record.flags }
+            try account.messageFlags(in: view.id, uids: UIDSet(a.flags.map(\.1.uid)), reader: view.reader) { own[$0.uid] = $0.flags }
             for i in a.flags.indices { if let flags = own[a.flags[i].1.uid] { a.flags[i].1.flags = flags } }
         }
         var keywords = view.keywords
