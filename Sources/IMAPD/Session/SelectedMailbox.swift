@@ -133,14 +133,7 @@ public struct SelectedMailbox: Sendable {
         case .flags(let updates):
             for u in updates {
                 notifiedModSeq = max(notifiedModSeq, u.modSeq.rawValue)
-                // Another reader's own \Seen is none of this session's business.
-                if let other = u.reader, other != reader { continue }
-                highestModSeq = max(highestModSeq, u.modSeq)
-                if let reported = ownModSeqs[u.modSeq.rawValue] {
-                    supersede(u, reported: reported)
-                    continue
-                }
-                if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
+                queue(u)
             }
             // One command's changes share a mod-sequence (and may come in two notifications,
             // shared flags and a reader's \Seen): only older own changes are done with.
@@ -179,15 +172,19 @@ public struct SelectedMailbox: Sendable {
     /// session's own changes among them were answered already.
     public mutating func rereadFlags(_ changes: [FlagUpdate]) {
         flagsChangedSince = nil
-        for u in changes {
-            if let other = u.reader, other != reader { continue }
-            highestModSeq = max(highestModSeq, u.modSeq)
-            if let reported = ownModSeqs[u.modSeq.rawValue] {
-                supersede(u, reported: reported)
-                continue
-            }
-            if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
+        for u in changes { queue(u) }
+    }
+
+    /// Queues a flag change to tell, unless it is this session's own (answered already)
+    /// or another reader's own \Seen (none of this session's business).
+    private mutating func queue(_ u: FlagUpdate) {
+        if let other = u.reader, other != reader { return }
+        highestModSeq = max(highestModSeq, u.modSeq)
+        if let reported = ownModSeqs[u.modSeq.rawValue] {
+            supersede(u, reported: reported)
+            return
         }
+        if sequenceNumber(of: u.uid) != nil { pendingFlags[u.uid] = u }
     }
 
     /// Where a resync reads flag changes from: this view's mod-sequence, or before a
