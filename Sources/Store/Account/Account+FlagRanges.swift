@@ -67,24 +67,12 @@ extension Account {
             let bits = next.int64(4), adding = next.int(5) != 0
             next.reset()
             let end = min(last, first + Account.foldSpan - 1)
-            // \Seen changes the mailbox's unseen count: the unseen index counts the step's
-            // UIDs before and after, at the cost of the unseen ones only.
+            // \Seen changes the mailbox's unseen count.
             let seen = bits & Int64(SystemFlags.seen.rawValue) != 0
-            let unseen = try db.statement(
-                "SELECT count(*) FROM message INDEXED BY message_unseen WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 1 = 0")
-            func unseenCount() throws -> Int64 {
-                unseen.reset()
-                unseen.bind(.int(mailbox), .int(first), .int(end))
-                _ = try unseen.step()
-                return unseen.int64(0)
-            }
-            let before = seen ? try unseenCount() : 0
-            try db.statement(adding
-                ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1 AND modseq < ?2"
-                : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0 AND modseq < ?2")
-                .bind(.int(bits), .int(modseq), .int(mailbox), .int(first), .int(end)).run()
+            let before = seen ? try unseenCountLocked(in: mailbox, first, end) : 0
+            _ = try changeSystemFlagsLocked(in: mailbox, first, end, bits: bits, adding: adding, modseq: modseq)
             if seen {
-                let delta = try unseenCount() - before
+                let delta = try unseenCountLocked(in: mailbox, first, end) - before
                 if delta != 0 {
                     try db.statement("UPDATE mailbox SET unseen = unseen + ? WHERE id = ?").bind(.int(delta), .int(mailbox)).run()
                 }

@@ -567,37 +567,20 @@ extension Account {
             let updates = try db.transaction { () -> [FlagUpdate] in
                 let box = try mailboxLocked(id: mailbox)
                 let modseq = Int64(box.highestModSeq.rawValue) + 1
-                // No RETURNING: with it SQLite collects the rows to change before changing them,
-                // more than twice the time for 100k rows; the changed rows are the range's
-                // rows that have the new mod-sequence, read after.
-                let update = try db.statement(adding
-                    ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1"
-                    : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0")
                 let changed = try db.statement("SELECT uid, flags, keywords FROM message WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 AND modseq = ?4")
-                // Which rows had \Seen before is not returned: the unseen index counts them
-                // in the ranges before and after, at the cost of the unseen ones only.
-                let unseen = try db.statement(
-                    "SELECT count(*) FROM message INDEXED BY message_unseen WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 1 = 0")
-                func unseenCount() throws -> Int {
+                func unseenCount() throws -> Int64 {
                     guard change.contains(.seen) else { return 0 }
-                    var n = 0
-                    for range in uids.ranges {
-                        unseen.reset()
-                        unseen.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)))
-                        _ = try unseen.step()
-                        n += unseen.int(0)
-                    }
-                    return n
+                    return try uids.ranges.reduce(0) { try $0 + unseenCountLocked(in: mailbox, Int64($1.lowerBound), Int64($1.upperBound)) }
                 }
                 let unseenBefore = try unseenCount()
                 var updates: [FlagUpdate] = []
                 let newModSeq = ModSequence(UInt64(modseq))
                 for range in uids.ranges where !change.isEmpty {
-                    update.reset()
-                    try update.bind(.int(bits), .int(modseq), .int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound))).run()
-                    guard db.changes > 0 else { continue }
+                    let first = Int64(range.lowerBound), last = Int64(range.upperBound)
+                    guard try changeSystemFlagsLocked(in: mailbox, first, last, bits: bits, adding: adding, modseq: modseq) > 0 else { continue }
+                    // The changed rows are the range's rows that have the new mod-sequence.
                     changed.reset()
-                    changed.bind(.int(mailbox), .int(Int64(range.lowerBound)), .int(Int64(range.upperBound)), .int(modseq))
+                    changed.bind(.int(mailbox), .int(first), .int(last), .int(modseq))
                     while try changed.step() {
                         updates.append(FlagUpdate(uid: UID(UInt32(truncatingIfNeeded: changed.int64(0))),
                                                   flags: Flags(system: changed.int(1), stored: changed.text(2)), modSeq: newModSeq))
@@ -613,6 +596,27 @@ extension Account {
             return updates
         }
         return StoreResult(updated: updates, modified: UIDSet())
+    }
+
+    /// Adds or removes the system flags `bits` on the messages of `first...last` it changes,
+    /// giving them `modseq`, and leaves rows changed at or after `modseq` alone; returns how
+    /// many it changed. No RETURNING: with it SQLite collects the rows to change before
+    /// changing them, more than twice the time for 100k rows.
+    func changeSystemFlagsLocked(in mailbox: MailboxID, _ first: Int64, _ last: Int64, bits: Int64, adding: Bool, modseq: Int64) throws -> Int {
+        try db.statement(adding
+            ? "UPDATE message SET flags = flags | ?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != ?1 AND modseq < ?2"
+            : "UPDATE message SET flags = flags & ~?1, modseq = ?2 WHERE mailbox = ?3 AND uid BETWEEN ?4 AND ?5 AND flags & ?1 != 0 AND modseq < ?2")
+            .bind(.int(bits), .int(modseq), .int(mailbox), .int(first), .int(last)).run()
+        return db.changes
+    }
+
+    /// The unseen messages of `first...last`, counted on the unseen index (at the cost of
+    /// the unseen ones only): which rows had \Seen before a change is not returned by it.
+    func unseenCountLocked(in mailbox: MailboxID, _ first: Int64, _ last: Int64) throws -> Int64 {
+        let s = try db.statement("SELECT count(*) FROM message INDEXED BY message_unseen WHERE mailbox = ? AND uid BETWEEN ? AND ? AND flags & 1 = 0")
+            .bind(.int(mailbox), .int(first), .int(last))
+        _ = try s.step()
+        return s.int64(0)
     }
 
     // MARK: Expunge, copy, move
