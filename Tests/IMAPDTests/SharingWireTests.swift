@@ -133,6 +133,46 @@ import TestSupport
         #expect(try bob.send("SELECT ~carol/Board").completion == "NO [NONEXISTENT] No such mailbox")
     }
 
+    /// A run of pipelined STATUS commands has its own names looked up together; every
+    /// answer is still the one each command would get by itself: aliases (to an own
+    /// mailbox and to someone else's), other users' names, missing and invalid names,
+    /// and a change in the middle of the pipeline, which the STATUS after it sees.
+    @Test func pipelinedStatusAnsweredAsOneAtATime() throws {
+        let f = try Self.fixture { roost in
+            try roost.run("mailbox create alice@example.com Projects")
+            try roost.run("acl set alice@example.com Projects bob lr")
+            try roost.run("mailbox create bob@example.com Own")
+            try roost.run("alias mailbox add bob@example.com proj ~alice/Projects")
+            try roost.run("alias mailbox add bob@example.com mine Own")
+        }
+        for i in 1...2 { try f.deliver(IMAPFixture.message("bob \(i)"), to: "bob@example.com") }
+        try f.deliver(IMAPFixture.message("plan"), to: "alice@example.com", mailbox: "Projects")
+        let bob = try f.client("bob")
+        let added = IMAPFixture.message("appended")
+        try bob.wire.send("t1 STATUS INBOX (MESSAGES)\r\nt2 STATUS proj (MESSAGES)\r\nt3 STATUS Nosuch (MESSAGES)\r\n"
+                          + "t4 STATUS ~alice/Projects (MESSAGES)\r\nt5 STATUS inbox (UIDNEXT)\r\nt6 STATUS mine (MESSAGES)\r\n"
+                          + "t7 STATUS Own/ (MESSAGES)\r\nt8 APPEND mine {\(added.utf8.count)+}\r\n\(added)\r\n"
+                          + "t9 STATUS mine (MESSAGES)\r\nt10 STATUS Own (MESSAGES)\r\nt11 STATUS INBOX (MESSAGES)\r\n")
+        var lines: [String] = []
+        while lines.last?.hasPrefix("t11 ") != true { lines.append(try bob.wire.readLine()) }
+        let append = lines.firstIndex { $0.hasPrefix("t8 ") }
+        #expect(append.map { lines[$0].hasSuffix("] APPEND completed") } == true, "\(lines)")
+        if let append { lines[append] = "t8 OK APPEND completed" }
+        #expect(lines == [
+            "* STATUS INBOX (MESSAGES 2)", "t1 OK STATUS completed",
+            "* STATUS proj (MESSAGES 1)", "t2 OK STATUS completed",
+            "t3 NO [NONEXISTENT] No such mailbox",
+            "* STATUS ~alice/Projects (MESSAGES 1)", "t4 OK STATUS completed",
+            "* STATUS inbox (UIDNEXT 3)", "t5 OK STATUS completed",
+            "* STATUS mine (MESSAGES 0)", "t6 OK STATUS completed",
+            "t7 NO [CANNOT] Mailbox name has an empty level",
+            "t8 OK APPEND completed",
+            "* STATUS mine (MESSAGES 1)", "t9 OK STATUS completed",
+            "* STATUS Own (MESSAGES 1)", "t10 OK STATUS completed",
+            "* STATUS INBOX (MESSAGES 2)", "t11 OK STATUS completed",
+        ])
+    }
+
     @Test func administratorsOpenUsersInboxes() throws {
         let f = try Self.fixture { roost in
             try roost.run("account add boss@example.com --password-stdin", input: "bosspw\n")

@@ -41,22 +41,22 @@ struct SelectCommand: CommandJob {
         let readOnly = self.readOnly || target.rights.isDisjoint(with: [.insert, .expunge, .seen, .write, .deleteMessages])
         // Watch before reading, so no change can fall between the snapshot and the watch.
         session.observer.watch(account, id)
-        let uids = try account.uids(in: id)
+        // Claimed first, so that every message claimed is among the UIDs read after.
+        let claimed = !readOnly && !session.options.rev2 ? try unlessDiskIsFull({ try account.claimRecent(in: id) }) ?? nil : nil
+        let selection = try account.selection(of: id, reader: target.reader)
+        let (status, uids) = (selection.status, selection.uids)
         var recent = UIDSet()
-        if !readOnly && !session.options.rev2, let claimed = try unlessDiskIsFull({ try account.claimRecent(in: id) }) ?? nil {
+        if let claimed {
             for uid in uids where claimed.contains(uid.rawValue) { recent.insert(uid) }
         }
-        let keywords = try account.keywords(in: id)
-        // Read after the UIDs: UIDNEXT must lie above every UID the client is given.
-        let status = try account.mailbox(id: id)
         let view = SelectedMailbox(id: id, account: account, owner: target.owner, reader: target.reader, rights: target.rights,
                                    name: target.displayName, readOnly: readOnly, uidValidity: status.uidValidity, uids: uids,
-                                   highestModSeq: status.highestModSeq, recent: recent, keywords: keywords)
+                                   highestModSeq: status.highestModSeq, recent: recent, keywords: selection.keywords)
         Announcer.writeFlags(view, &out)
         out.write(.exists(uids.count))
         if !session.options.rev2 {
             out.write(.recent(recent.count))
-            if let first = try account.firstUnseen(in: id, reader: target.reader), let seq = view.sequenceNumber(of: first) {
+            if let first = selection.firstUnseen, let seq = view.sequenceNumber(of: first) {
                 out.write(.untagged(.ok("First unseen", .unseen(seq))))
             }
         }

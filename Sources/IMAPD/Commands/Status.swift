@@ -44,3 +44,24 @@ struct StatusCommand: CommandJob {
         }
     }
 }
+
+extension StatusCommand {
+    /// Looks up, in one read, the own mailboxes named by the run of STATUS commands that
+    /// `jobs` begins with, when there are several: each of them then reads no index of its
+    /// own (of a thousand pipelined STATUS, a fifth of the server's time went to the two
+    /// lock calls SQLite makes on the shared memory for every read). The run is answered
+    /// as of one instant, as if its commands had all come at once; nothing in it changes
+    /// a mailbox. Names of other accounts' mailboxes are left to their commands.
+    static func lookUpAhead(_ jobs: some Sequence<any CommandJob>, _ session: inout SessionContext) {
+        session.lookedUp = [:]
+        var names: [String] = []
+        for job in jobs {
+            guard let status = job as? StatusCommand else { break }
+            guard let text = try? MailboxResolver.decode(status.mailbox, utf8: session.options.utf8), !text.hasPrefix("~"),
+                  let name = try? MailboxPath.canonical(text) else { continue }
+            names.append(name)
+        }
+        guard names.count > 1, let found = try? session.account.lookUp(names) else { return }
+        session.lookedUp = Dictionary(zip(names, found), uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -246,12 +246,22 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
             var buffer = previous ?? allocator.buffer(capacity: 4096)
             buffer.clear()
             var out = ResponseEncoder(utf8: state.options.utf8, buffer: buffer)
+            // A run of STATUS commands has its names looked up together (`lookUpAhead`).
+            var lookedAhead = false
             while !chain.isEmpty {
+                if chain[0].job is StatusCommand {
+                    if !lookedAhead { StatusCommand.lookUpAhead(chain.lazy.map(\.job), &state) }
+                    lookedAhead = true
+                } else if lookedAhead {
+                    state.lookedUp = [:]
+                    lookedAhead = false
+                }
                 guard CommandRunner.step(&chain[0].job, tag: chain[0].tag, session: &state, services: services, out: &out) else { break }
                 chain.removeFirst()
                 if state.mustDisconnect { chain.removeAll() }
                 if out.buffer.readableBytes >= CommandRunner.stepBytes { break }
             }
+            state.lookedUp = [:]
             return (chain, state, out.buffer)
         }.whenComplete { result in
             let (handler, context) = bound.value

@@ -59,16 +59,25 @@ enum MailboxResolver {
 
     /// The mailbox a name means for this session.
     static func resolve(text: String, in session: SessionContext, _ services: IMAPServices, followAliases: Bool = true) throws -> MailboxTarget {
-        if followAliases, let aliased = try alias(text, of: session.account) {
-            let target = try resolve(text: aliased, in: session, services, followAliases: false)
+        func aliased(_ name: String) throws -> MailboxTarget {
+            let target = try resolve(text: name, in: session, services, followAliases: false)
             return MailboxTarget(owner: target.owner, account: target.account, name: target.name, displayName: text,
                                  status: target.status, rights: target.rights, reader: target.reader)
         }
         guard text.hasPrefix("~") else {
+            // The aliases and the mailbox in one read: STATUS and SELECT of an own mailbox
+            // are most of what clients send.
             let name = try canonical(text)
-            return MailboxTarget(owner: session.user, account: session.account, name: name, displayName: name,
-                                 status: try? session.account.mailbox(named: name), rights: .all, reader: nil)
+            let found = followAliases ? session.lookedUp[name] : nil
+            switch try found ?? session.account.lookUp(name, followingAliases: followAliases) {
+            case .alias(let target):
+                return try aliased(target)
+            case .mailbox(let status):
+                return MailboxTarget(owner: session.user, account: session.account, name: name, displayName: name,
+                                     status: status, rights: .all, reader: nil)
+            }
         }
+        if followAliases, let target = try alias(text, of: session.account) { return try aliased(target) }
         let body = text.dropFirst()
         let ownerText = body.prefix { $0 != "/" }
         let rest = body.dropFirst(ownerText.count + 1)
@@ -104,12 +113,7 @@ enum MailboxResolver {
     static func alias(_ text: String, of account: Account) throws -> String? {
         let aliases = try account.mailboxAliases()
         guard !aliases.isEmpty else { return nil }
-        let name = (try? MailboxPath.canonical(text)) ?? text
-        for (alias, target) in aliases {
-            if name == alias { return target }
-            if name.hasPrefix(alias + "/") { return target + name.dropFirst(alias.count) }
-        }
-        return nil
+        return Account.aliasTarget(of: (try? MailboxPath.canonical(text)) ?? text, in: aliases)
     }
 
     /// The account `~owner` names: a bare name in the session's own domain.

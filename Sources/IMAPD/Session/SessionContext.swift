@@ -126,6 +126,9 @@ public struct SessionContext: Sendable {
     public var mustDisconnect = false
     /// What NOTIFY SET asked for, and what the client was last told (RFC 5465).
     public var notify: NotifyState?
+    /// Own mailbox names looked up ahead for a run of pipelined STATUS commands, by
+    /// canonical name (`StatusCommand.lookUpAhead`); empty between runs.
+    var lookedUp: [String: MailboxLookup] = [:]
     let observer: MailboxObserver
 
     public init(user: AccountRecord, account: Account, options: ClientOptions, observer: MailboxObserver) {

@@ -124,31 +124,47 @@ extension Account {
         try withDatabase {
             // The mailbox row's statement stays open until `finishUse`, so the reads below
             // see the same snapshot as the counters they are checked against.
-            let box = try mailboxLocked(id: mailbox)
-            if let known = uidCache.uids(of: box) { return known }
-            let s = try db.statement("SELECT uid FROM message WHERE mailbox = ? AND uid >= ? ORDER BY uid")
-            func read(from first: UInt32, into result: inout [UID]) throws {
-                s.reset()
-                s.bind(.int(mailbox), .int(Int64(first)))
-                while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
-            }
-            if var result = uidCache.stale(box) {
-                try read(from: (result.last?.rawValue ?? 0) + 1, into: &result)
-                if result.count == box.messages {
-                    uidCache.keep(result, of: box)
-                    return result
-                }
-            }
-            var result = try uidsFromRunsLocked(mailbox, expecting: box.messages)
-            if result.count != box.messages {
-                // Runs that disagree with the counters (`roost check` reports which):
-                // the message rows decide.
-                result.removeAll(keepingCapacity: true)
-                try read(from: 0, into: &result)
-            }
-            uidCache.keep(result, of: box)
-            return result
+            try uidsLocked(mailbox, box: try mailboxLocked(id: mailbox))
         }
+    }
+
+    /// What SELECT and EXAMINE show of a mailbox, read in one snapshot (one read
+    /// transaction, where reading each part by itself took five): its row, its UIDs, the
+    /// keywords used in it, and the lowest UID without \Seen (`reader`'s own \Seen when
+    /// the mailbox is someone else's).
+    public func selection(of mailbox: MailboxID, reader: String? = nil) throws -> MailboxSelection {
+        try withDatabase {
+            let box = try mailboxLocked(id: mailbox)
+            return MailboxSelection(status: box, uids: try uidsLocked(mailbox, box: box),
+                                    keywords: try keywordsLocked(mailbox), firstUnseen: try firstUnseenLocked(mailbox, reader: reader))
+        }
+    }
+
+    /// The UIDs of `mailbox`, whose row `box` was read in the same snapshot.
+    func uidsLocked(_ mailbox: MailboxID, box: MailboxStatus) throws -> [UID] {
+        if let known = uidCache.uids(of: box) { return known }
+        let s = try db.statement("SELECT uid FROM message WHERE mailbox = ? AND uid >= ? ORDER BY uid")
+        func read(from first: UInt32, into result: inout [UID]) throws {
+            s.reset()
+            s.bind(.int(mailbox), .int(Int64(first)))
+            while try s.step() { result.append(UID(UInt32(truncatingIfNeeded: s.int64(0)))) }
+        }
+        if var result = uidCache.stale(box) {
+            try read(from: (result.last?.rawValue ?? 0) + 1, into: &result)
+            if result.count == box.messages {
+                uidCache.keep(result, of: box)
+                return result
+            }
+        }
+        var result = try uidsFromRunsLocked(mailbox, expecting: box.messages)
+        if result.count != box.messages {
+            // Runs that disagree with the counters (`roost check` reports which):
+            // the message rows decide.
+            result.removeAll(keepingCapacity: true)
+            try read(from: 0, into: &result)
+        }
+        uidCache.keep(result, of: box)
+        return result
     }
 
     /// Messages whose flags changed after `modSeq` (for a session catching up with another
@@ -778,8 +794,13 @@ extension Account {
     /// Gives the calling session the \Recent messages of a mailbox (RFC 3501 §2.3.2): the UIDs
     /// that arrived since the last session claimed them. Later sessions see them as not recent.
     public func claimRecent(in mailbox: MailboxID) throws -> ClosedRange<UInt32>? {
-        let claimed: ClosedRange<UInt32>? = try withDatabase {
-            try db.transaction {
+        try withDatabase {
+            // Most openings find nothing new: a read says so without the write lock, and
+            // the transaction reads again, since a delivery may come in between.
+            let box = try mailboxLocked(id: mailbox)
+            guard Int64(box.uidNext.rawValue) > (try recentBoundaryLocked(mailbox)) else { return nil }
+            db.finishUse()
+            return try db.transaction {
                 let box = try mailboxLocked(id: mailbox)
                 let first = try recentBoundaryLocked(mailbox)
                 let next = Int64(box.uidNext.rawValue)
@@ -788,7 +809,6 @@ extension Account {
                 return box.recent > 0 ? UInt32(first)...UInt32(next - 1) : nil
             }
         }
-        return claimed
     }
 }
 

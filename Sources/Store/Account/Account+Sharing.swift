@@ -1,3 +1,11 @@
+/// What a mailbox name means in an account (`Account.lookUp`).
+public enum MailboxLookup: Sendable {
+    /// A mailbox alias covers the name: the name it stands for, in this account or
+    /// another's (`~owner/name`).
+    case alias(String)
+    case mailbox(MailboxStatus?)
+}
+
 /// What an account keeps for sharing: the access control lists of its mailboxes, the
 /// \Seen state of readers other than the owner, and its mailbox aliases.
 extension Account {
@@ -41,11 +49,49 @@ extension Account {
 
     /// The account's mailbox aliases: a local name and the mailbox it stands for.
     public func mailboxAliases() throws -> [(name: String, target: String)] {
+        try withDatabase { try mailboxAliasesLocked() }
+    }
+
+    func mailboxAliasesLocked() throws -> [(name: String, target: String)] {
+        let s = try db.statement("SELECT name, target FROM mailbox_alias ORDER BY name")
+        var result: [(String, String)] = []
+        while try s.step() { result.append((s.text(0) ?? "", s.text(1) ?? "")) }
+        return result
+    }
+
+    /// What the name `name` (canonical) stands for among `aliases`: the target of the alias
+    /// it is, or of the alias it lies below with the rest of the name after it.
+    public static func aliasTarget(of name: String, in aliases: [(name: String, target: String)]) -> String? {
+        for (alias, target) in aliases {
+            if name == alias { return target }
+            if name.hasPrefix(alias + "/") { return target + name.dropFirst(alias.count) }
+        }
+        return nil
+    }
+
+    /// What a canonical name means in this account, in one read of the index: the name
+    /// an alias makes of it (see `aliasTarget`), else the mailbox of that name, nil when
+    /// there is none. `followingAliases` false looks up the mailbox alone.
+    public func lookUp(_ name: String, followingAliases: Bool = true) throws -> MailboxLookup {
         try withDatabase {
-            let s = try db.statement("SELECT name, target FROM mailbox_alias ORDER BY name")
-            var result: [(String, String)] = []
-            while try s.step() { result.append((s.text(0) ?? "", s.text(1) ?? "")) }
-            return result
+            try lookUpLocked(name, aliases: followingAliases ? try mailboxAliasesLocked() : [])
+        }
+    }
+
+    /// `lookUp` of several names, all in the same read (the same instant).
+    public func lookUp(_ names: [String]) throws -> [MailboxLookup] {
+        try withDatabase {
+            let aliases = try mailboxAliasesLocked()
+            return try names.map { try lookUpLocked($0, aliases: aliases) }
+        }
+    }
+
+    private func lookUpLocked(_ name: String, aliases: [(name: String, target: String)]) throws -> MailboxLookup {
+        if let target = Account.aliasTarget(of: name, in: aliases) { return .alias(target) }
+        do {
+            return .mailbox(try mailboxLocked(named: name))
+        } catch StoreError.nonexistent {
+            return .mailbox(nil)
         }
     }
 

@@ -53,21 +53,30 @@ public final class ChangeHub: @unchecked Sendable {
     public typealias Observer = @Sendable (MailboxChange) -> Void
     public typealias AccountObserver = @Sendable (AccountEvent) -> Void
     private let lock = NSLock()
-    private var observers: [MailboxID: [UUID: Observer]] = [:]
-    private var accountObservers: [UUID: AccountObserver] = [:]
+    private var observers: [MailboxID: [Int: Observer]] = [:]
+    private var accountObservers: [Int: AccountObserver] = [:]
+    /// The last observer's key: a count, where a UUID read the kernel's random source at
+    /// every SELECT.
+    private var nextKey = 0
 
     /// Calls `observer` with every change to `mailbox` from now on, until the returned
     /// observation is cancelled or released.
     public func observe(_ mailbox: MailboxID, _ observer: @escaping Observer) -> ChangeObservation {
-        let key = UUID()
-        lock.withLock { observers[mailbox, default: [:]][key] = observer }
+        let key = lock.withLock { () -> Int in
+            nextKey += 1
+            observers[mailbox, default: [:]][nextKey] = observer
+            return nextKey
+        }
         return ChangeObservation { [weak self] in self?.remove(key, from: mailbox) }
     }
 
     /// Calls `observer` with everything that happens in the account from now on.
     public func observeAll(_ observer: @escaping AccountObserver) -> ChangeObservation {
-        let key = UUID()
-        lock.withLock { accountObservers[key] = observer }
+        let key = lock.withLock { () -> Int in
+            nextKey += 1
+            accountObservers[nextKey] = observer
+            return nextKey
+        }
         return ChangeObservation { [weak self] in
             guard let self else { return }
             self.lock.withLock { self.accountObservers[key] = nil }
@@ -82,7 +91,7 @@ public final class ChangeHub: @unchecked Sendable {
         return stream
     }
 
-    func remove(_ key: UUID, from mailbox: MailboxID) {
+    func remove(_ key: Int, from mailbox: MailboxID) {
         lock.withLock {
             observers[mailbox]?[key] = nil
             if observers[mailbox]?.isEmpty == true { observers[mailbox] = nil }

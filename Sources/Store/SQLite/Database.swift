@@ -89,14 +89,15 @@ final class Database {
 
     /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back if it throws.
     /// IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading.
+    /// The three are prepared once, like any statement (`execute` parses its text each time).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try statement("BEGIN IMMEDIATE").run()
         do {
             let result = try body()
-            try execute("COMMIT")
+            try statement("COMMIT").run()
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? statement("ROLLBACK").run()
             throw error
         }
     }
