@@ -8,6 +8,8 @@ public enum ClientText {
     /// Works on Unicode scalars: a Character can hold any number of combining marks, so
     /// counting Characters would not bound it.
     public static func quoted(_ text: some StringProtocol, limit: Int = 64) -> String {
+        // Most text (every "completed") is already plain: taken as it is.
+        if text.utf8.count <= limit, text.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) { return String(text) }
         var out = String.UnicodeScalarView()
         var count = 0
         var previous: Unicode.Scalar?

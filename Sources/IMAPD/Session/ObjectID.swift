@@ -32,8 +32,14 @@ enum ObjectID {
         return UInt64(id.dropFirst(), radix: 16)
     }
 
+    /// Sixteen lowercase hex digits.
     private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { bytes in
+            for i in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: value >> (60 - 4 * i)) & 0xF
+                bytes[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+            }
+            return 16
+        }
     }
 }
