@@ -203,9 +203,8 @@ enum Announcer {
 
     /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: the mailbox's keywords, and of the
     /// flags those the session's rights let it keep (RFC 4314 §5.1.1); none when read-only
-    /// (RFC 9051 §7.1).
-    /// FLAGS and PERMANENTFLAGS, written straight into the buffer (built as lists and
-    /// responses, the two lines were a fifth of a SELECT's own work).
+    /// (RFC 9051 §7.1). Written straight into the buffer: built as lists and responses, the
+    /// two lines were a fifth of a SELECT's own work.
     static func writeFlags(_ view: SelectedMailbox, _ out: inout ResponseEncoder) {
         func list(_ names: some Sequence<String>, _ out: inout ResponseEncoder, first: inout Bool) {
             for name in names {

@@ -134,9 +134,11 @@ extension Account {
     /// the mailbox is someone else's).
     public func selection(of mailbox: MailboxID, reader: String? = nil) throws -> MailboxSelection {
         try withDatabase {
-            let box = try mailboxLocked(id: mailbox)
-            return MailboxSelection(status: box, uids: try uidsLocked(mailbox, box: box),
-                                    keywords: try keywordsLocked(mailbox), firstUnseen: try firstUnseenLocked(mailbox, reader: reader))
+            try db.snapshot {
+                let box = try mailboxLocked(id: mailbox)
+                return MailboxSelection(status: box, uids: try uidsLocked(mailbox, box: box),
+                                        keywords: try keywordsLocked(mailbox), firstUnseen: try firstUnseenLocked(mailbox, reader: reader))
+            }
         }
     }
 

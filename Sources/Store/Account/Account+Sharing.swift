@@ -74,15 +74,17 @@ extension Account {
     /// there is none. `followingAliases` false looks up the mailbox alone.
     public func lookUp(_ name: String, followingAliases: Bool = true) throws -> MailboxLookup {
         try withDatabase {
-            try lookUpLocked(name, aliases: followingAliases ? try mailboxAliasesLocked() : [])
+            try db.snapshot { try lookUpLocked(name, aliases: followingAliases ? try mailboxAliasesLocked() : []) }
         }
     }
 
     /// `lookUp` of several names, all in the same read (the same instant).
     public func lookUp(_ names: [String]) throws -> [MailboxLookup] {
         try withDatabase {
-            let aliases = try mailboxAliasesLocked()
-            return try names.map { try lookUpLocked($0, aliases: aliases) }
+            try db.snapshot {
+                let aliases = try mailboxAliasesLocked()
+                return try names.map { try lookUpLocked($0, aliases: aliases) }
+            }
         }
     }
 

@@ -102,6 +102,19 @@ final class Database {
         }
     }
 
+    /// Runs `body` inside BEGIN ... COMMIT, so that all it reads is one snapshot taken in
+    /// one read transaction: a statement stepped to its end or reset would otherwise end
+    /// the transaction, and the next read start another (two lock calls on the shared
+    /// memory each).
+    func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try statement("BEGIN").run()
+        defer {
+            finishUse()
+            if (try? statement("COMMIT").run()) == nil { try? statement("ROLLBACK").run() }
+        }
+        return try body()
+    }
+
     /// Replaces this database's whole content with `source`'s in one transaction (SQLite's
     /// online backup), so that a crash leaves the old content or the new, never a mix.
     func replaceContent(with source: Database) throws {
