@@ -46,6 +46,29 @@ import TestSupport
     /// Another session's flag change still waiting to be told must not come after this
     /// session's own later change to the same message: the client would go back to the
     /// older flags (found by the load test).
+    /// A NOOP with nothing to tell is answered without the store threads; whatever another
+    /// session or an LMTP delivery finished before it, it tells, however soon before.
+    @Test func noopTellsWhatCameJustBeforeIt() throws {
+        let f = try IMAPFixture()
+        let a = try f.client(), b = try f.client()
+        try a.send("SELECT INBOX")
+        #expect(try a.send("NOOP").untagged == [])
+        #expect(try a.send("CHECK").completion == "OK NOOP completed")
+        for i in 1...10 {
+            if i % 2 == 0 {
+                try f.lmtpDeliver(IMAPFixture.message("lmtp \(i)"))
+            } else {
+                #expect(try b.append(IMAPFixture.message("append \(i)"), to: "INBOX").completion.hasSuffix("] APPEND completed"))
+            }
+            #expect(try a.send("NOOP").untagged == ["* \(i) EXISTS", "* \(i) RECENT"], "message \(i)")
+            #expect(try a.send("NOOP").untagged == [])
+        }
+        try b.send("SELECT INBOX")
+        #expect(try b.send("STORE 3 +FLAGS.SILENT (\\Flagged)").isOK)
+        let told = try a.send("NOOP").untagged
+        #expect(told == ["* 3 FETCH (UID 3 FLAGS (\\Flagged \\Recent))"], "\(told)")
+    }
+
     @Test func ownChangeIsNotUndoneByAnOlderOneWaiting() throws {
         let f = try IMAPFixture()
         try f.deliver(IMAPFixture.message("first"))

@@ -64,6 +64,8 @@ final class ChangeCollector: MailboxObserver, @unchecked Sendable {
         }
     }
 
+    var hasChanges: Bool { lock.withLock { !pending.isEmpty } }
+
     func takeChanges() -> [MailboxChange] {
         lock.withLock {
             defer { pending.removeAll() }

@@ -183,7 +183,14 @@ struct IMAPSession: Sendable {
             return [write(.untagged(StatusResponse(.bye, nil, "Logging out")), .tagged(tag, .ok("LOGOUT completed"))), .close]
         case .noop, .check:
             if case .check = tagged.command, context?.selected == nil { return [write(.tagged(tag, .bad("No mailbox selected")))] }
-            guard let context, context.selected != nil else { return [write(.tagged(tag, .ok("NOOP completed")))] }
+            guard let context, let view = context.selected else { return [write(.tagged(tag, .ok("NOOP completed")))] }
+            // With nothing to announce (nothing collected, nothing waiting in the view, the
+            // rights as last told) the answer needs no trip to the store threads: clients
+            // that poll send NOOP every few seconds on every connection. A change made after
+            // this look is told at the next command, as if it had come after the NOOP.
+            if !view.hasPending, view.rights == view.announcedRights, context.notify == nil, !context.observer.hasChanges {
+                return [write(.tagged(tag, .ok("NOOP completed")))]
+            }
             return startJob(Announcer.Pending(), tag: tag, context: context)
         case .id(let fields):
             clientName = IDCommand.clientName(fields) ?? clientName

@@ -107,11 +107,14 @@ public protocol MailboxObserver: Sendable {
     /// Starts collecting everything that happens in `account` (for NOTIFY), or stops.
     func watchAll(_ account: Account?)
     func takeAccountEvents() -> [AccountEvent]
+    /// Whether changes wait to be taken.
+    var hasChanges: Bool { get }
 }
 
 extension MailboxObserver {
     func watchAll(_ account: Account?) {}
     func takeAccountEvents() -> [AccountEvent] { [] }
+    var hasChanges: Bool { false }
 }
 
 /// What a logged-in session carries between commands; commands get it to read and change.
