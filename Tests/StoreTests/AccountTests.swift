@@ -195,7 +195,7 @@ import TestSupport
         }
         let reopened = try Account(id: f.alice.id, root: f.alice.root)
         #expect(try reopened.keywords(in: inbox.id) == ["$Forwarded", "$Junk", "Work"])
-        #expect(try reopened.firstUnseen(in: inbox.id) == UID(1))
+        #expect(try reopened.selection(of: inbox.id).firstUnseen == UID(1))
         #expect(try reopened.check().isClean)
     }
 

@@ -12,10 +12,6 @@ public struct MailboxSelection: Sendable {
 extension Account {
     /// The lowest UID without \Seen (SELECT's `[UNSEEN n]` in IMAP4rev1), nil when all are
     /// seen; for `reader`, by their own \Seen.
-    public func firstUnseen(in mailbox: MailboxID, reader: String? = nil) throws -> UID? {
-        try withDatabase { try firstUnseenLocked(mailbox, reader: reader) }
-    }
-
     func firstUnseenLocked(_ mailbox: MailboxID, reader: String?) throws -> UID? {
         let s = try reader.map {
             try db.statement("SELECT min(m.uid) FROM message m \(Account.readerJoin) WHERE m.mailbox = ? AND coalesce(p.seen, 0) = 0")
