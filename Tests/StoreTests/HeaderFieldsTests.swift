@@ -55,4 +55,32 @@ import Store
         #expect(fields.map(\.range) == [0..<5, 5..<18])
         #expect(header.withUnsafeBytes { HeaderFields.select($0, names: ["B"], not: false) } == Array("B: 2\n folded\n\r\n".utf8))
     }
+
+    /// Names are grouped by length: names of one length, names longer or shorter than
+    /// every field, repeated names and case all still match as a plain comparison would.
+    @Test func namesOfOneLength() {
+        let names = HeaderFieldNames(["TO", "cc", "Cc", "x", "a-name-longer-than-any-field-here", "Subject"])
+        let header = Array("To: a\r\nCC: b\r\nTx: c\r\nx: d\r\nXY: e\r\nsUBJECT: f\r\n: g\r\n".utf8)
+        header.withUnsafeBytes { raw in
+            let fields = HeaderScannerFields.ranges(raw)
+            #expect(fields.map { names.contains(raw, $0) } == [true, true, false, true, false, true, false])
+            var ranges: [Range<Int>] = []
+            let count = HeaderFields.selected(raw, names, not: true, into: &ranges)
+            var out = [UInt8](repeating: 0, count: count)
+            let written = out.withUnsafeMutableBytes { HeaderFields.copy(raw, ranges, into: $0) }
+            #expect(written == count)
+            #expect(out == Array("Tx: c\r\nXY: e\r\n: g\r\n\r\n".utf8))
+        }
+        #expect(!HeaderFieldNames([]).contains(UnsafeRawBufferPointer(start: nil, count: 0), 0..<0))
+    }
+}
+
+/// The name ranges of a header's fields, as `HeaderFieldNames.contains` is given them.
+private enum HeaderScannerFields {
+    static func ranges(_ raw: UnsafeRawBufferPointer) -> [Range<Int>] {
+        HeaderFields.fields(in: raw).map { field in
+            let start = field.range.lowerBound
+            return start..<start + field.name.utf8.count
+        }
+    }
 }

@@ -36,8 +36,17 @@ struct FetchCommand: CommandJob {
     private var expunged = false
     private var unknownEncoding = false
     /// Per attribute index, what every message's answer repeats: a section's response
-    /// name and the lowercased names of its header fields, made once per command.
-    private var sectionNames: [Int: (name: String, fields: [[UInt8]]?)] = [:]
+    /// name and the names of its header fields, made once per command.
+    private var sectionNames: [SectionName?] = []
+    /// Where the chosen fields of one header lie, reused from message to message.
+    private var fieldRanges: [Range<Int>] = []
+
+    private struct SectionName {
+        var name: String
+        /// The names of HEADER.FIELDS or HEADER.FIELDS.NOT (then `not` is set).
+        var fields: HeaderFieldNames?
+        var not = false
+    }
 
     /// A body literal being sent in pieces, and where the message's answer goes on after it.
     private struct Streaming {
@@ -258,8 +267,13 @@ struct FetchCommand: CommandJob {
             case .rfc822Text:
                 if try !literal("RFC822.TEXT", (m.layout?.headerLength ?? 0)..<record.size, m, next: index + 1, account, &out) { return false }
             case .bodySection(let section, let partial, _):
-                let (name, fields) = sectionName(index, section, partial)
-                switch try FetchCommand.locate(section, m.record, m.layout, m.details, account, fields: fields) {
+                let named = sectionName(index, section, partial)
+                let name = named.name
+                if partial == nil, section.part.isEmpty, let fields = named.fields, let layout = m.layout {
+                    try writeHeaderFields(name, fields, not: named.not, m.record, layout, account, &out)
+                    continue
+                }
+                switch try FetchCommand.locate(section, m.record, m.layout, m.details, account, fields: named.fields) {
                 case .none: out.fetchNil(name)
                 case .bytes(let bytes):
                     let slice = FetchCommand.cut(0..<bytes.count, partial)
@@ -349,27 +363,48 @@ struct FetchCommand: CommandJob {
         case bytes([UInt8])
     }
 
-    private mutating func sectionName(_ index: Int, _ section: Section, _ partial: Partial?) -> (name: String, fields: [[UInt8]]?) {
+    private mutating func sectionName(_ index: Int, _ section: Section, _ partial: Partial?) -> SectionName {
+        if sectionNames.isEmpty { sectionNames = Array(repeating: nil, count: attributes.count) }
         if let known = sectionNames[index] { return known }
-        var fields: [[UInt8]]?
-        if case .headerFields(let names) = section.text { fields = HeaderFields.lowercased(names) }
-        if case .headerFieldsNot(let names) = section.text { fields = HeaderFields.lowercased(names) }
-        let made = (name: "BODY[\(section.description)]" + (partial.map { "<\($0.origin)>" } ?? ""), fields: fields)
+        var made = SectionName(name: "BODY[\(section.description)]" + (partial.map { "<\($0.origin)>" } ?? ""))
+        if case .headerFields(let names) = section.text { made.fields = HeaderFieldNames(names) }
+        if case .headerFieldsNot(let names) = section.text {
+            made.fields = HeaderFieldNames(names)
+            made.not = true
+        }
         sectionNames[index] = made
         return made
     }
 
+    /// BODY[HEADER.FIELDS ...] of the message itself, written straight into the answer:
+    /// the chosen fields are found first, so that the literal's length goes before them
+    /// without the answer being assembled apart and copied.
+    private mutating func writeHeaderFields(_ name: String, _ fields: HeaderFieldNames, not: Bool, _ record: MessageRecord,
+                                            _ layout: MessageLayout, _ account: Account, _ out: inout ResponseEncoder) throws {
+        var ranges = fieldRanges
+        fieldRanges = []
+        defer { fieldRanges = ranges }
+        try account.withBytes(blob: record.blob, range: 0..<layout.headerLength, known: layout.place) { header in
+            ranges.removeAll(keepingCapacity: true)
+            let count = HeaderFields.selected(header, fields, not: not, into: &ranges)
+            out.beginFetchLiteral(name, count: count)
+            out.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+                HeaderFields.copy(header, ranges, into: raw)
+            }
+        }
+    }
+
     /// Where a section lies in the message, or its bytes when they have to be assembled
-    /// (HEADER.FIELDS, whose names `fields` may give lowercased). A section of the message
+    /// (HEADER.FIELDS, whose names `fields` may give prepared). A section of the message
     /// itself needs its `layout`; one of a part, its `details`.
     static func locate(_ section: Section, _ record: MessageRecord, _ layout: MessageLayout?, _ details: MessageDetails?,
-                       _ account: Account, fields: [[UInt8]]? = nil) throws -> SectionData {
+                       _ account: Account, fields: HeaderFieldNames? = nil) throws -> SectionData {
         func select(_ header: Range<Int>, _ place: StoredPlace?, _ names: [String]) throws -> [UInt8] {
             var not = false
             if case .headerFieldsNot = section.text { not = true }
-            let lowercased = fields ?? HeaderFields.lowercased(names)
+            let prepared = fields ?? HeaderFieldNames(names)
             return try account.withBytes(blob: record.blob, range: header, known: place) {
-                HeaderFields.select($0, lowercased: lowercased, not: not)
+                HeaderFields.select($0, prepared, not: not)
             }
         }
         if section.part.isEmpty, let layout {

@@ -34,29 +34,93 @@ public enum HeaderFields {
     /// names are (or are not) among `names`, byte for byte in message order, then the
     /// empty line (RFC 9051 §6.4.5). Names match ignoring ASCII case.
     public static func select(_ header: UnsafeRawBufferPointer, names: [String], not: Bool) -> [UInt8] {
-        select(header, lowercased: lowercased(names), not: not)
+        select(header, HeaderFieldNames(names), not: not)
     }
 
-    /// `names` as `select(_:lowercased:not:)` takes them, for a caller that selects the
-    /// same fields from many messages.
-    public static func lowercased(_ names: [String]) -> [[UInt8]] {
-        names.map { Array($0.utf8).asciiLowercased }
-    }
-
-    /// `select(_:names:not:)` with the names already lowercased.
-    public static func select(_ header: UnsafeRawBufferPointer, lowercased wanted: [[UInt8]], not: Bool) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(header.count + 2)
-        HeaderScanner.scan(header, in: 0..<header.count) { field in
-            let listed = wanted.contains { header.equalsIgnoringCase(field.name, $0) }
-            guard listed != not else { return }
-            // As a buffer, not a slice: one copy, not one per byte.
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: header[field.whole]))
-            // A last field cut off by the end of the data still gets its line end.
-            if header[field.whole.upperBound - 1] != .lf { out += [.cr, .lf] }
+    /// `select(_:names:not:)` with the names prepared, for a caller that selects the same
+    /// fields from many messages.
+    public static func select(_ header: UnsafeRawBufferPointer, _ names: HeaderFieldNames, not: Bool) -> [UInt8] {
+        var fields: [Range<Int>] = []
+        let count = selected(header, names, not: not, into: &fields)
+        return [UInt8](unsafeUninitializedCapacity: count) { raw, written in
+            written = copy(header, fields, into: UnsafeMutableRawBufferPointer(raw))
         }
-        out += [.cr, .lf]
-        return out
+    }
+
+    /// Where the fields `select` copies lie in `header`, appended to `fields`; returns the
+    /// length of `select`'s answer. A caller writing the answer out (a literal's length
+    /// first) needs no copy of it: `copy` writes it from these ranges.
+    public static func selected(_ header: UnsafeRawBufferPointer, _ names: HeaderFieldNames, not: Bool,
+                                into fields: inout [Range<Int>]) -> Int {
+        var count = 2
+        HeaderScanner.scan(header, in: 0..<header.count) { field in
+            guard names.contains(header, field.name) != not else { return }
+            fields.append(field.whole)
+            count += field.whole.count + (header[field.whole.upperBound - 1] == .lf ? 0 : 2)
+        }
+        return count
+    }
+
+    /// Writes the answer `selected` measured into `destination`, which must hold it, and
+    /// returns its length.
+    public static func copy(_ header: UnsafeRawBufferPointer, _ fields: [Range<Int>], into destination: UnsafeMutableRawBufferPointer) -> Int {
+        var at = 0
+        func lineEnd() {
+            destination[at] = .cr
+            destination[at + 1] = .lf
+            at += 2
+        }
+        for field in fields {
+            UnsafeMutableRawBufferPointer(rebasing: destination[at..<at + field.count]).copyMemory(from: UnsafeRawBufferPointer(rebasing: header[field]))
+            at += field.count
+            // A last field cut off by the end of the data still gets its line end.
+            if header[field.upperBound - 1] != .lf { lineEnd() }
+        }
+        lineEnd()
+        return at
+    }
+}
+
+/// The field names of a HEADER.FIELDS list, lowercased and grouped by length, so that
+/// matching a field looks only at the names as long as its own: a header sync asks for
+/// 14 names in each of 100,000 headers.
+public struct HeaderFieldNames: Sendable {
+    /// The lowercased names one after another, shortest first.
+    private let text: [UInt8]
+    /// Where each name starts in `text`.
+    private let starts: [Int]
+    /// For each length, the first name (index into `starts`) at least that long.
+    private let firstOfLength: [Int]
+
+    public init(_ names: [String]) {
+        let lowered = names.map { Array($0.utf8).asciiLowercased }.sorted { $0.count < $1.count }
+        var text: [UInt8] = []
+        var starts: [Int] = []
+        var first: [Int] = []
+        for name in lowered {
+            while first.count <= name.count { first.append(starts.count) }
+            starts.append(text.count)
+            text += name
+        }
+        first.append(starts.count)
+        self.text = text
+        self.starts = starts
+        self.firstOfLength = first
+    }
+
+    /// Whether the bytes of `range` are one of the names, ignoring ASCII case.
+    public func contains(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        let length = range.count
+        guard length + 1 < firstOfLength.count else { return false }
+        return text.withUnsafeBufferPointer { text in
+            for entry in firstOfLength[length]..<firstOfLength[length + 1] {
+                let start = starts[entry]
+                var i = 0
+                while i < length && bytes[range.lowerBound + i].asciiLowercased == text[start + i] { i += 1 }
+                if i == length { return true }
+            }
+            return false
+        }
     }
 }
 
