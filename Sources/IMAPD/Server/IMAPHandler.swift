@@ -235,7 +235,7 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// A step's output goes into the buffer the step before used, once that has been
     /// written (`reusing`): a FETCH of many messages writes a megabyte a step, and a fresh
     /// buffer each time grew again from 4 KB through pages the kernel had to zero.
-    private func runStep(_ chain: [Link], _ sessionContext: SessionContext, reusing previous: ByteBuffer? = nil,
+    private func runStep(_ chain: [Link], _ sessionContext: SessionContext, reusing previous: ReusedBuffer? = nil,
                          context: ChannelHandlerContext) {
         let services = environment.services
         let allocator = context.channel.allocator
@@ -243,9 +243,8 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
         environment.pool.run(on: context.eventLoop) { () -> ([Link], SessionContext, ByteBuffer) in
             var chain = chain
             var state = sessionContext
-            var buffer = previous ?? allocator.buffer(capacity: 4096)
-            buffer.clear()
-            var out = ResponseEncoder(utf8: state.options.utf8, buffer: buffer)
+            var out = ResponseEncoder(utf8: state.options.utf8, buffer: previous?.take() ?? allocator.buffer(capacity: 4096))
+            out.buffer.clear()
             // A run of STATUS commands has its names looked up together (`lookUpAhead`).
             var lookedAhead = false
             while !chain.isEmpty {
@@ -278,10 +277,11 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                     }
                     handler.process(context: context)
                 } else {
+                    let reused = ReusedBuffer(output)
                     context.writeAndFlush(handler.wrapOutboundOut(output)).whenComplete { _ in
                         let (handler, context) = bound.value
                         guard context.channel.isActive else { return }
-                        handler.runStep(chain, state, reusing: output, context: context)
+                        handler.runStep(chain, state, reusing: reused, context: context)
                     }
                 }
             case .failure(let error):
@@ -289,6 +289,19 @@ final class IMAPHandler: ChannelInboundHandler, @unchecked Sendable {
                 handler.write("* BYE Server error\r\n", context: context)
                 context.close(promise: nil)
             }
+        }
+    }
+
+    /// A step's written answer, handed to the next step as its only holder: a buffer still
+    /// held elsewhere (the closure that passed it on) is not cleared for reuse but replaced
+    /// by a fresh one (`ByteBuffer.clear`), which is what `reusing` is there to avoid.
+    final class ReusedBuffer: @unchecked Sendable {
+        private var buffer: ByteBuffer?
+        init(_ buffer: ByteBuffer) { self.buffer = buffer }
+        /// The buffer, no longer held here; nil the second time.
+        func take() -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
         }
     }
 
