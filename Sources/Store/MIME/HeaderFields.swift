@@ -142,27 +142,33 @@ enum HeaderScanner {
                      _ visit: (RawHeaderField) -> Void) -> Int {
         let end = range.upperBound
         var fieldStart: Int? = nil
+        /// Just past the end of the first line of the field at `fieldStart`.
+        var firstLine = 0
         var i = range.lowerBound
         while i < end {
             let first = bytes[i]
             if first == .lf || (first == .cr && i + 1 < end && bytes[i + 1] == .lf) {
-                if let start = fieldStart { visit(field(bytes, start..<i)) }
+                if let start = fieldStart { visit(field(bytes, start..<i, firstLine: firstLine)) }
                 return first == .lf ? i + 1 : i + 2
             }
-            if fieldStart == nil || !first.isWhitespace {
-                if let start = fieldStart { visit(field(bytes, start..<i)) }
-                fieldStart = i
-            }
+            let starts = fieldStart == nil || !first.isWhitespace
+            if starts, let start = fieldStart { visit(field(bytes, start..<i, firstLine: firstLine)) }
+            if starts { fieldStart = i }
             i = bytes.lineEnd(from: i, limit: end)
+            if starts { firstLine = i }
         }
-        if let start = fieldStart { visit(field(bytes, start..<end)) }
+        if let start = fieldStart { visit(field(bytes, start..<end, firstLine: firstLine)) }
         return end
     }
 
-    private static func field(_ bytes: UnsafeRawBufferPointer, _ whole: Range<Int>) -> RawHeaderField {
+    /// The parts of the field `whole`, whose first line ends just before `firstLine`.
+    private static func field(_ bytes: UnsafeRawBufferPointer, _ whole: Range<Int>, firstLine: Int) -> RawHeaderField {
         let contentEnd = whole.upperBound - bytes.lineBreakLength(before: whole.upperBound, floor: whole.lowerBound)
-        let firstLineEnd = bytes.firstIndex(of: .lf, in: whole.lowerBound..<contentEnd) ?? contentEnd
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":"), in: whole.lowerBound..<firstLineEnd) else {
+        let firstLineEnd = min(bytes[firstLine - 1] == .lf ? firstLine - 1 : firstLine, contentEnd)
+        // A name is a few bytes long: a loop finds its colon sooner than a call to memchr.
+        var colon = whole.lowerBound
+        while colon < firstLineEnd && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon < firstLineEnd else {
             return RawHeaderField(name: bytes.trimmed(whole.lowerBound..<firstLineEnd), value: contentEnd..<contentEnd, whole: whole)
         }
         var nameEnd = colon
