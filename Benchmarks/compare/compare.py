@@ -2,9 +2,11 @@
 """Roost and Dovecot side by side on this machine, driven by the same client.
 
 Both servers get the same users and the same deterministic corpus over LMTP, then the
-same IMAP and POP3 workloads; each figure is the median of several runs. Prints one
-table and, with --write, puts it in BENCHMARKS.md with plots of time against mailbox
-size. Talks only to 127.0.0.1 and stops both servers when done.
+same IMAP and POP3 workloads. They run at once and take turns at every timed run, so
+that a drift in the machine's speed (a shared host's) falls on both alike; each figure
+is the median of several runs. Prints one table and, with --write, puts it in
+BENCHMARKS.md with plots of time against mailbox size. Talks only to 127.0.0.1 and
+stops both servers when done.
 
 Run it through Benchmarks/compare/run, which installs Dovecot and builds Roost first.
 """
@@ -492,83 +494,137 @@ async def settle(server, limit=1800):
     return time.perf_counter() - t0
 
 
-async def measure(server, args):
-    """Every figure for one server: a dict of name -> value (seconds, or a rate)."""
-    out = {}
+async def quiet(servers, window=0.2, limit=120):
+    """Waits until `servers` use less than a tenth of a core for two windows running: the
+    work one server does after answering (Roost's full-text index or flag folding,
+    Dovecot's cache writes) must not slow the other's timed run."""
+    if not servers:
+        return
+    t0 = time.perf_counter()
+    calm, last = 0, sum(process_cpu(s.pids()) for s in servers)
+    while calm < 2 and time.perf_counter() - t0 < limit:
+        await asyncio.sleep(window)
+        now = sum(process_cpu(s.pids()) for s in servers)
+        calm = calm + 1 if now - last < window / 10 else 0
+        last = now
+
+
+async def interleaved(servers, runs, once):
+    """Calls `once(server, r)` for each run r, the servers taking turns and the first of
+    each turn alternating: the machine's speed drifts over minutes, and both servers
+    must see the same drift. Returns, per server name, the median of each figure `once`
+    returned (a dict of name -> value)."""
+    seen = {s.name: {} for s in servers}
+    for r in range(runs):
+        for s in (servers if r % 2 == 0 else servers[::-1]):
+            await quiet([o for o in servers if o is not s])
+            for k, v in (await once(s, r)).items():
+                seen[s.name].setdefault(k, []).append(v)
+    return {name: {k: statistics.median(v) for k, v in figures.items()} for name, figures in seen.items()}
+
+
+async def measure(servers, args):
+    """Every figure for each server, both measured in turns: a dict of server name -> a
+    dict of name -> value (seconds, or a rate)."""
+    out = {s.name: {} for s in servers}
     runs = args.runs
     seed = args.seed
 
+    def keep(medians):
+        for name, figures in medians.items():
+            out[name].update(figures)
+
     # LMTP delivery, 1 and 8 connections (fresh users each run).
-    progress(f"{server.name}: LMTP delivery")
+    progress("LMTP delivery")
     made = [message(seed + 7, i) for i in range(args.lmtp_messages)]
     for conns in (1, 8):
-        rates = []
-        for r in range(runs):
+        async def deliver(server, r, conns=conns):
             n = args.lmtp_messages
             t = time.perf_counter()
             await load(server, f"lmtp{conns}r{r}", seed + 7, 0, n, connections=conns, made=made)
-            rates.append(n / (time.perf_counter() - t))
-        out[f"lmtp{conns}"] = statistics.median(rates)
+            return {f"lmtp{conns}": n / (time.perf_counter() - t)}
+        keep(await interleaved(servers, runs, deliver))
 
     # APPEND over one connection.
-    progress(f"{server.name}: APPEND")
-    rates = []
-    for r in range(runs):
+    progress("APPEND")
+    msgs = [message(seed + 11, i) for i in range(args.append_messages)]
+
+    async def append(server, r):
         c = await IMAP.connect(server.imap, f"append{r}")
-        msgs = [message(seed + 11, i) for i in range(args.append_messages)]
         t = time.perf_counter()
         for m in msgs:
             await c.command("APPEND INBOX", m)
-        rates.append(len(msgs) / (time.perf_counter() - t))
+        rate = len(msgs) / (time.perf_counter() - t)
         await c.close()
-    out["append"] = statistics.median(rates)
+        return {"append": rate}
+    keep(await interleaved(servers, runs, append))
 
     # The big mailboxes; the header sync, SEARCH, FETCH BODY[] and STORE at 100,000 (or
     # the largest size below it).
     for size in args.sizes:
-        if server.name == "Dovecot" and args.dovecot_largest and size > args.dovecot_largest:
-            continue
+        here = [s for s in servers if not (s.name == "Dovecot" and args.dovecot_largest and size > args.dovecot_largest)]
         user = f"big{size}"
-        progress(f"{server.name}: loading {size:,} messages")
-        t = time.perf_counter()
-        await load(server, user, seed, 0, size)
-        out[f"load{size}"] = size / (time.perf_counter() - t)
-        await settle(server)
-        progress(f"{server.name}: timing SELECT and FLAGS at {size:,}")
-        c = await IMAP.connect(server.imap, user)
-        out[f"select{size}"] = await timed(lambda: c.command("SELECT INBOX"), runs)
-        out[f"flags{size}"] = await timed(lambda: c.bulk("UID FETCH 1:* (FLAGS)"), runs)
+        conns = {}
+        for server in here:
+            progress(f"{server.name}: loading {size:,} messages")
+            t = time.perf_counter()
+            await load(server, user, seed, 0, size)
+            out[server.name][f"load{size}"] = size / (time.perf_counter() - t)
+            await settle(server)
+            conns[server.name] = await IMAP.connect(server.imap, user)
+        progress(f"timing SELECT and FLAGS at {size:,}")
+
+        async def select(server, r):
+            c = conns[server.name]
+            t = time.perf_counter()
+            await c.command("SELECT INBOX")
+            return {f"select{size}": time.perf_counter() - t}
+        keep(await interleaved(here, runs, select))
+
+        async def flags(server, r):
+            c = conns[server.name]
+            t = time.perf_counter()
+            await c.bulk("UID FETCH 1:* (FLAGS)")
+            return {f"flags{size}": time.perf_counter() - t}
+        keep(await interleaved(here, runs, flags))
         if size == args.detail:
-            progress(f"{server.name}: timing the header sync, SEARCH, FETCH and STORE at {size:,}")
+            progress(f"timing the header sync, SEARCH, FETCH and STORE at {size:,}")
             # The first text search, untimed by the median: Roost scans and starts building
             # its full-text index, which the runs after it use once it is built.
-            t0 = time.perf_counter()
-            await c.command("UID SEARCH BODY zebrafish")
-            out["searchbodyfirst"] = time.perf_counter() - t0
-            out["settledAfterSearch"] = await settle(server)
-            out["headers"] = await timed(lambda: c.bulk(HEADER_SYNC), runs)
-            out["searchflag"] = await timed(lambda: c.command("UID SEARCH UNSEEN"), runs)
-            out["searchfrom"] = await timed(lambda: c.command("UID SEARCH FROM sender17@example.org"), runs)
-            out["searchbody"] = await timed(lambda: c.command("UID SEARCH BODY zebrafish"), runs)
-            # FETCH BODY[] of the first 2,000 messages, in MB/s.
+            for server in here:
+                t0 = time.perf_counter()
+                await conns[server.name].command("UID SEARCH BODY zebrafish")
+                out[server.name]["searchbodyfirst"] = time.perf_counter() - t0
+                out[server.name]["settledAfterSearch"] = await settle(server)
             n = min(2000, size)
             total = sum(len(message(seed, i)) for i in range(n))
-            t = await timed(lambda: c.bulk(f"UID FETCH 1:{n} BODY.PEEK[]"), runs)
-            out["bodyMBs"] = total / t / 1e6
-            # STORE +FLAGS on every message, then back (untimed).
-            store = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                await c.bulk("UID STORE 1:* +FLAGS.SILENT (\\Flagged)")
-                store.append(time.perf_counter() - t0)
-                await c.bulk("UID STORE 1:* -FLAGS.SILENT (\\Flagged)")
-            out["store"] = statistics.median(store)
-        await c.close()
+            timings = [
+                ("headers", lambda c: c.bulk(HEADER_SYNC)),
+                ("searchflag", lambda c: c.command("UID SEARCH UNSEEN")),
+                ("searchfrom", lambda c: c.command("UID SEARCH FROM sender17@example.org")),
+                ("searchbody", lambda c: c.command("UID SEARCH BODY zebrafish")),
+                # FETCH BODY[] of the first 2,000 messages, in MB/s (below).
+                ("bodyMBs", lambda c: c.bulk(f"UID FETCH 1:{n} BODY.PEEK[]")),
+                # STORE +FLAGS on every message; put back below, untimed.
+                ("store", lambda c: c.bulk("UID STORE 1:* +FLAGS.SILENT (\\Flagged)")),
+            ]
+            for key, command in timings:
+                async def timing(server, r, key=key, command=command):
+                    c = conns[server.name]
+                    t = time.perf_counter()
+                    await command(c)
+                    elapsed = time.perf_counter() - t
+                    if key == "store":
+                        await c.bulk("UID STORE 1:* -FLAGS.SILENT (\\Flagged)")
+                    return {key: total / elapsed / 1e6 if key == "bodyMBs" else elapsed}
+                keep(await interleaved(here, runs, timing))
+        for c in conns.values():
+            await c.close()
 
     # EXPUNGE of 10% of a 10,000-message mailbox (a fresh one each run).
-    progress(f"{server.name}: EXPUNGE, STATUS, POP3")
-    times = []
-    for r in range(runs):
+    progress("EXPUNGE, STATUS, POP3")
+
+    async def expunge(server, r):
         user = f"expunge{r}"
         await load(server, user, seed + 3, 0, 10_000)
         await settle(server)
@@ -577,61 +633,78 @@ async def measure(server, args):
         await c.bulk("UID STORE " + ",".join(str(u) for u in range(1, 10_001, 10)) + " +FLAGS.SILENT (\\Deleted)")
         t = time.perf_counter()
         await c.bulk("EXPUNGE")
-        times.append(time.perf_counter() - t)
+        elapsed = time.perf_counter() - t
         await c.close()
-    out["expunge"] = statistics.median(times)
+        return {"expunge": elapsed}
+    keep(await interleaved(servers, runs, expunge))
 
     # STATUS of 1,000 mailboxes, pipelined.
-    c = await IMAP.connect(server.imap, "many")
-    for k in range(0, 1000, 100):
-        tags = []
-        for i in range(k, k + 100):
-            tag = c.tag()
-            tags.append(tag)
-            c.w.write(f"{tag} CREATE box{i}\r\n".encode())
-        await c.read_until(tags[-1])
+    many = {}
+    for server in servers:
+        c = many[server.name] = await IMAP.connect(server.imap, "many")
+        for k in range(0, 1000, 100):
+            tags = []
+            for i in range(k, k + 100):
+                tag = c.tag()
+                tags.append(tag)
+                c.w.write(f"{tag} CREATE box{i}\r\n".encode())
+            await c.read_until(tags[-1])
 
-    async def statuses():
+    async def statuses(server, r):
+        c = many[server.name]
+        t = time.perf_counter()
         tags = []
         for i in range(1000):
             tag = c.tag()
             tags.append(tag)
             c.w.write(f"{tag} STATUS box{i} (MESSAGES UIDNEXT UNSEEN)\r\n".encode())
         await c.read_until(tags[-1])
-
-    out["status"] = await timed(statuses, runs)
-    await c.close()
+        return {"status": time.perf_counter() - t}
+    keep(await interleaved(servers, runs, statuses))
+    for c in many.values():
+        await c.close()
 
     # POP3 UIDL and RETR of 10,000 messages.
-    await load(server, "pop", seed + 5, 0, 10_000)
-    await settle(server)
-    uidl, retr = [], []
-    for _ in range(runs):
-        r, w = await asyncio.open_connection("127.0.0.1", server.pop3, limit=1 << 24)
-        await r.readline()
+    for server in servers:
+        await load(server, "pop", seed + 5, 0, 10_000)
+        await settle(server)
+
+    async def pop3(server, r):
+        reader, w = await asyncio.open_connection("127.0.0.1", server.pop3, limit=1 << 24)
+        await reader.readline()
         w.write(f"USER pop@bench.test\r\nPASS {PASSWORD}\r\n".encode())
-        await r.readline()
-        line = await r.readline()
+        await reader.readline()
+        line = await reader.readline()
         if not line.startswith(b"+OK"):
             raise RuntimeError(f"POP3 login: {text_of(line)}")
         t = time.perf_counter()
         w.write(b"UIDL\r\n")
-        while await r.readline() != b".\r\n":
+        while await reader.readline() != b".\r\n":
             pass
-        uidl.append(time.perf_counter() - t)
+        uidl = time.perf_counter() - t
         t = time.perf_counter()
         for k in range(1, 10_001, 100):
             w.write(b"".join(f"RETR {i}\r\n".encode() for i in range(k, k + 100)))
-            await pop3_answers(r, 100)
-        retr.append(time.perf_counter() - t)
+            await pop3_answers(reader, 100)
+        retr = time.perf_counter() - t
         w.write(b"QUIT\r\n")
-        await r.readline()
+        await reader.readline()
         w.close()
-    out["uidl"] = statistics.median(uidl)
-    out["retr"] = statistics.median(retr)
+        return {"uidl": uidl, "retr": retr}
+    keep(await interleaved(servers, runs, pop3))
 
-    # IDLE: push delay after LMTP deliveries, then memory with many IDLE connections.
-    progress(f"{server.name}: IDLE")
+    # IDLE, one server after the other (memory is measured, not speed): push delay after
+    # LMTP deliveries, then memory with many IDLE connections.
+    for server in servers:
+        progress(f"{server.name}: IDLE")
+        out[server.name].update(await idle(server, args))
+    return out
+
+
+async def idle(server, args):
+    """The IDLE push delays and the memory of `args.idle` IDLE connections."""
+    out = {}
+    seed = args.seed
     c = await IMAP.connect(server.imap, "push")
     await c.command("SELECT INBOX")
     tag = c.tag()
@@ -815,7 +888,7 @@ def write_report(text, args, versions, pictures, elapsed):
     begin, end = "<!-- compare:begin -->", "<!-- compare:end -->"
     section = [begin, "", f"Measured {datetime.date.today().isoformat()} on {machine()}; {', '.join(versions)}.",
                f"Command: `Benchmarks/compare/run {' '.join(sys.argv[1:])}` ({elapsed / 60:.0f} minutes).",
-               f"Median of {args.runs} runs. The advantage is Roost's rate over Dovecot's, or Dovecot's time over "
+               f"Median of {args.runs} runs, the two servers taking turns. The advantage is Roost's rate over Dovecot's, or Dovecot's time over "
                "Roost's: above 1 Roost is ahead.", "", text, ""]
     section += [f"![{os.path.basename(p)}]({p})" for p in pictures]
     section += ["", end]
@@ -858,31 +931,40 @@ async def main():
     results, versions = {}, []
     saved = os.path.join(ROOT, ".build-compare")
     os.makedirs(saved, exist_ok=True)
-    for kind in (Roost, Dovecot):
-        if args.only and kind.name != args.only:
-            continue
-        path = os.path.join(saved, f"results-{kind.name.lower()}.json")
-        if kind.name in args.saved:
-            with open(path) as f:
-                kept = json.load(f)
-            results[kind.name], version = kept["results"], kept["version"]
-            versions.append(version)
-            progress(f"{kind.name}: figures from {path}")
-            continue
-        work = tempfile.mkdtemp(prefix=f"compare-{kind.name.lower()}-", dir=os.environ.get("COMPARE_TMP"))
-        os.chmod(work, 0o755)
-        server = kind(work, users)
-        try:
+    # Both servers run at once and are measured in turns (see `interleaved`).
+    live, works = [], []
+    try:
+        for kind in (Roost, Dovecot):
+            if args.only and kind.name != args.only:
+                continue
+            path = os.path.join(saved, f"results-{kind.name.lower()}.json")
+            if kind.name in args.saved:
+                with open(path) as f:
+                    kept = json.load(f)
+                results[kind.name], version = kept["results"], kept["version"]
+                versions.append(version)
+                progress(f"{kind.name}: figures from {path}")
+                continue
+            work = tempfile.mkdtemp(prefix=f"compare-{kind.name.lower()}-", dir=os.environ.get("COMPARE_TMP"))
+            os.chmod(work, 0o755)
+            works.append(work)
+            live.append(kind(work, users))
+        for server in live:
             await wait_ready(server.imap)
             await wait_ready(server.lmtp)
-            progress(f"measuring {kind.name}")
-            results[kind.name] = await measure(server, args)
+        progress("measuring " + " and ".join(s.name for s in live))
+        measured = await measure(live, args) if live else {}
+        for server in live:
+            results[server.name] = measured[server.name]
             versions.append(server.version())
-            with open(path, "w") as f:
-                json.dump({"results": results[kind.name], "version": versions[-1], "arguments": sys.argv[1:]}, f)
-        finally:
+            with open(os.path.join(saved, f"results-{server.name.lower()}.json"), "w") as f:
+                json.dump({"results": results[server.name], "version": versions[-1], "arguments": sys.argv[1:]}, f)
+    finally:
+        for server in live:
             server.stop()
+        for work in works:
             shutil.rmtree(work, ignore_errors=True)
+    versions.sort(key=lambda v: not v.startswith("Roost"))
     for name, r in results.items():
         progress(f"{name}: first text search {r.get('searchbodyfirst', 0):.1f} s, settled {r.get('settledAfterSearch', 0):.0f} s after it")
     if len(results) < 2:

@@ -36,13 +36,13 @@ import Store
     /// and ends with the empty line.
     @Test(arguments: selections)
     func select(_ names: [String], _ not: Bool, _ expected: String) {
-        let selected = HeaderFieldsTests.header.withUnsafeBytes { HeaderFields.select($0, names: names, not: not) }
+        let selected = HeaderFieldsTests.header.withUnsafeBytes { HeaderFields.select($0, HeaderFieldNames(names), not: not) }
         #expect(selected == Array(expected.utf8))
     }
 
     @Test func lastFieldWithoutLineEnd() {
         let header = Array("A: 1\r\nB: 2".utf8)
-        let selected = header.withUnsafeBytes { HeaderFields.select($0, names: ["b"], not: false) }
+        let selected = header.withUnsafeBytes { HeaderFields.select($0, HeaderFieldNames(["b"]), not: false) }
         #expect(selected == Array("B: 2\r\n\r\n".utf8))
         let fields = header.withUnsafeBytes { HeaderFields.fields(in: $0) }
         #expect(fields == [HeaderField(name: "A", value: Array(" 1".utf8), range: 0..<6),
@@ -53,7 +53,7 @@ import Store
         let header = Array("A: 1\nB: 2\n folded\n\nbody".utf8)
         let fields = header.withUnsafeBytes { HeaderFields.fields(in: $0) }
         #expect(fields.map(\.range) == [0..<5, 5..<18])
-        #expect(header.withUnsafeBytes { HeaderFields.select($0, names: ["B"], not: false) } == Array("B: 2\n folded\n\r\n".utf8))
+        #expect(header.withUnsafeBytes { HeaderFields.select($0, HeaderFieldNames(["B"]), not: false) } == Array("B: 2\n folded\n\r\n".utf8))
     }
 
     /// Names are grouped by length: names of one length, names longer or shorter than

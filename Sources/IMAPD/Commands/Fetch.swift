@@ -395,7 +395,7 @@ struct FetchCommand: CommandJob {
     }
 
     /// Where a section lies in the message, or its bytes when they have to be assembled
-    /// (HEADER.FIELDS, whose names `fields` may give prepared). A section of the message
+    /// (HEADER.FIELDS; `fields` may give its names already prepared). A section of the message
     /// itself needs its `layout`; one of a part, its `details`.
     static func locate(_ section: Section, _ record: MessageRecord, _ layout: MessageLayout?, _ details: MessageDetails?,
                        _ account: Account, fields: HeaderFieldNames? = nil) throws -> SectionData {

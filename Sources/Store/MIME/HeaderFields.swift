@@ -33,12 +33,6 @@ public enum HeaderFields {
     /// BODY[HEADER.FIELDS (names)] or, with `not`, HEADER.FIELDS.NOT: the fields whose
     /// names are (or are not) among `names`, byte for byte in message order, then the
     /// empty line (RFC 9051 §6.4.5). Names match ignoring ASCII case.
-    public static func select(_ header: UnsafeRawBufferPointer, names: [String], not: Bool) -> [UInt8] {
-        select(header, HeaderFieldNames(names), not: not)
-    }
-
-    /// `select(_:names:not:)` with the names prepared, for a caller that selects the same
-    /// fields from many messages.
     public static func select(_ header: UnsafeRawBufferPointer, _ names: HeaderFieldNames, not: Bool) -> [UInt8] {
         var fields: [Range<Int>] = []
         let count = selected(header, names, not: not, into: &fields)
