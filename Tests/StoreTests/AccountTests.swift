@@ -327,7 +327,7 @@ import TestSupport
     }
 
     /// The pages read through the memory maps are let go once the account has not been
-    /// read for two of the server's ticks, not before, and the bytes read the same after.
+    /// read for `mapsKeptUnread`, not before, and the bytes read the same after.
     @Test func mappedPagesAreLetGoWhenReadsStop() throws {
         let f = try Fixture()
         let inbox = try f.inbox()
@@ -338,15 +338,17 @@ import TestSupport
         try account.messages(in: inbox.id, uids: UIDSet([uid])) { record, _ in blob = record.blob }
         func header() throws -> [UInt8] { try account.withBytes(blob: blob, range: 0..<40) { Array($0) } }
         #expect(try header() == Array(bytes[0..<40]))
-        account.releaseMappedPagesIfIdle()  // sees the reads
+        let start = ContinuousClock.now
+        let kept = Account.mapsKeptUnread
+        account.releaseMappedPagesIfIdle(now: start)  // sees the reads
         #expect(account.mayHoldMappedPages)
-        account.releaseMappedPagesIfIdle()  // one quiet tick
+        account.releaseMappedPagesIfIdle(now: start + kept - .seconds(1))
         #expect(account.mayHoldMappedPages)
-        _ = try header()  // read again: the count starts over
-        account.releaseMappedPagesIfIdle()
-        account.releaseMappedPagesIfIdle()
+        _ = try header()  // read again: the wait starts over
+        account.releaseMappedPagesIfIdle(now: start + kept)
+        account.releaseMappedPagesIfIdle(now: start + kept + kept - .seconds(1))
         #expect(account.mayHoldMappedPages)
-        account.releaseMappedPagesIfIdle()
+        account.releaseMappedPagesIfIdle(now: start + kept + kept)
         #expect(!account.mayHoldMappedPages)
         #expect(try header() == Array(bytes[0..<40]))
         #expect(try account.bytes(blob: blob) == bytes)
