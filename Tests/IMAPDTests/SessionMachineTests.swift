@@ -134,6 +134,23 @@ import TestSupport
         #expect(s.context?.selected?.hasPending == false)
     }
 
+    /// A search's matches keep only the UIDs the session was told of, whether they come
+    /// dense, sparse, past the last one told, or out of order.
+    @Test(arguments: [
+        ([1, 2, 3, 4, 5, 6], [2, 4, 6]),
+        ([7, 10, 2000, 5000, 9999], [10, 2000, 9999]),
+        ([9999, 2, 10], [9999, 2, 10]),
+        ([1, 3, 10001], []),
+    ])
+    func searchMatchesAreTheAnnouncedOnes(_ found: [UInt32], _ expected: [UInt32]) throws {
+        let ctx = try context()
+        // Told of the even UIDs up to 2,000, and of 9,999.
+        let uids = stride(from: UInt32(2), through: 2000, by: 2).map { UID($0) } + [UID(9999)]
+        let view = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false,
+                                   uidValidity: 1, uids: uids, highestModSeq: ModSequence(1), recent: UIDSet())
+        #expect(SearchMatches.announced(found.map { UID($0) }, view) == expected.map { UID($0) })
+    }
+
     @Test func ownFlagChangesAreForgottenOnceTold() throws {
         let ctx = try context()
         var view = SelectedMailbox(id: 1, account: ctx.account, owner: ctx.user, reader: nil, name: "INBOX", readOnly: false, uidValidity: 1, uids: [UID(1), UID(2)], highestModSeq: ModSequence(1), recent: UIDSet())

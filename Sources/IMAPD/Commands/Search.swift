@@ -22,7 +22,7 @@ struct SearchCommand: CommandJob {
         // RFC 9051 §6.4.4: in IMAP4rev2 a plain SEARCH is RETURN (ALL).
         guard let options = arguments.returning ?? (session.options.rev2 ? [] : nil) else {
             out.write(.search(found.uids.map { view.number(of: $0, byUID: byUID) },
-                              highestModSeq: try found.highestModSeq(of: UIDSet(found.uids), view: view)))
+                              highestModSeq: try found.highestModSeq(view: view)))
             return .done(.ok(completed))
         }
         try ESearchAnswer(tag: tag, byUID: byUID, options: options, partial: arguments.partial, inSortOrder: false)
@@ -105,8 +105,29 @@ struct SearchMatches {
         usesModSeq = translator.usesModSeq
         if usesModSeq { session.options.condstore = true }
         let candidates = UIDSet(ranges: view.uids.isEmpty ? [] : [view.uids[0].rawValue...view.uids[view.count - 1].rawValue])
-        uids = try view.account.search(query, in: view.id, among: candidates, reader: view.reader)
-            .filter { view.sequenceNumber(of: $0) != nil }
+        uids = SearchMatches.announced(try view.account.search(query, in: view.id, among: candidates, reader: view.reader), view)
+    }
+
+    /// Those of `found` that the session has been told of. The store answers in ascending
+    /// order, so each is looked for from where the last was found.
+    static func announced(_ found: [UID], _ view: SelectedMailbox) -> [UID] {
+        var kept: [UID] = []
+        kept.reserveCapacity(found.count)
+        var at = 0
+        var last: UID?
+        for uid in found {
+            if let last, uid <= last { at = 0 }
+            at = view.lowerBound(uid, from: at)
+            if at < view.count && view.uids[at] == uid { kept.append(uid) }
+            last = uid
+        }
+        return kept
+    }
+
+    /// `highestModSeq(of:view:)` of all the UIDs found.
+    func highestModSeq(view: SelectedMailbox) throws -> UInt64? {
+        guard usesModSeq else { return nil }
+        return try highestModSeq(of: UIDSet(uids), view: view)
     }
 
     /// RFC 7162 §3.1.5: a search with MODSEQ reports the highest mod-sequence of the

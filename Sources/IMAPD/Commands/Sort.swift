@@ -23,7 +23,7 @@ struct SortCommand: CommandJob {
                 .write(sorted, of: found, view: view, session: &session, &out)
         } else {
             out.write(.sort(sorted.map { view.number(of: $0, byUID: byUID) },
-                            highestModSeq: try found.highestModSeq(of: UIDSet(found.uids), view: view)))
+                            highestModSeq: try found.highestModSeq(view: view)))
         }
         return .done(.ok(byUID ? "UID SORT completed" : "SORT completed"))
     }

@@ -83,10 +83,7 @@ public struct ResponseEncoder {
             buffer.writeStaticString(")")
         case .search(let numbers, let modseq), .sort(let numbers, let modseq):
             if case .sort = response { buffer.writeStaticString("* SORT") } else { buffer.writeStaticString("* SEARCH") }
-            for n in numbers {
-                writeSpace()
-                buffer.writeString(String(n))
-            }
+            for n in numbers { writeNumbered(" ", UInt64(n), "") }
             if let modseq { buffer.writeString(" (MODSEQ \(modseq))") }
         case .esearch(let tag, let uid, let items):
             buffer.writeStaticString("* ESEARCH (TAG ")

@@ -82,7 +82,20 @@ public struct SelectedMailbox: Sendable {
 
     /// The index of the first UID not below `uid`.
     public func lowerBound(_ uid: UID) -> Int {
-        var lo = 0, hi = uids.count
+        lowerBound(uid, from: 0)
+    }
+
+    /// The index of the first UID not below `uid`, looking from `start` on (no UID before
+    /// it may be at or above `uid`). It gallops from `start` before it halves, so that a
+    /// walk over ascending UIDs costs little whether they lie close together or far apart.
+    public func lowerBound(_ uid: UID, from start: Int) -> Int {
+        var lo = start, hi = start, step = 1
+        while hi < uids.count && uids[hi] < uid {
+            lo = hi + 1
+            hi += step
+            step *= 2
+        }
+        hi = min(hi, uids.count)
         while lo < hi {
             let mid = (lo + hi) / 2
             if uids[mid] < uid { lo = mid + 1 } else { hi = mid }
