@@ -574,19 +574,13 @@ async def measure(servers, args):
             conns[server.name] = await IMAP.connect(server.imap, user)
         progress(f"timing SELECT and FLAGS at {size:,}")
 
-        async def select(server, r):
-            c = conns[server.name]
-            t = time.perf_counter()
-            await c.command("SELECT INBOX")
-            return {f"select{size}": time.perf_counter() - t}
-        keep(await interleaved(here, runs, select))
-
-        async def flags(server, r):
-            c = conns[server.name]
-            t = time.perf_counter()
-            await c.bulk("UID FETCH 1:* (FLAGS)")
-            return {f"flags{size}": time.perf_counter() - t}
-        keep(await interleaved(here, runs, flags))
+        for key, command in ((f"select{size}", lambda c: c.command("SELECT INBOX")),
+                             (f"flags{size}", lambda c: c.bulk("UID FETCH 1:* (FLAGS)"))):
+            async def timing(server, r, key=key, command=command):
+                t = time.perf_counter()
+                await command(conns[server.name])
+                return {key: time.perf_counter() - t}
+            keep(await interleaved(here, runs, timing))
         if size == args.detail:
             progress(f"timing the header sync, SEARCH, FETCH and STORE at {size:,}")
             # The first text search, untimed by the median: Roost scans and starts building
