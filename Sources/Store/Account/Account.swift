@@ -283,8 +283,8 @@ public final class Account: @unchecked Sendable {
     }
 
     /// How long an account goes unread before its maps let go of their pages. Mapping
-    /// them again costs a fault for every page touched: a header sync of 100,000 a
-    /// second after the last took 310 ms against 250, a SELECT 0.7 ms against 0.3.
+    /// them again costs a fault for every page touched: a header sync of 100,000 two and
+    /// a half seconds after the last took 310 ms against 250, a SELECT 0.7 ms against 0.3.
     static let mapsKeptUnread: Duration = .seconds(30)
 
     /// Whether pages read through the maps may still be held (for tests).
