@@ -139,10 +139,28 @@ enum FullTextCorpus {
         let key = FullTextIndex.Key.body(Array(SearchQuery.folded("soft line break").utf8))
         let short = FullTextIndex.Key.body(Array("ab".utf8))
         let narrowing = try #require(f.alice.fullText.narrowing([key, short], blobs: blobs))
-        #expect(narrowing.indexed.count == blobs.count)
-        #expect(narrowing.candidates[key]?.count == 1)
-        #expect(narrowing.candidates[short] == nil)
+        #expect(narrowing.indexedCount == blobs.count)
         #expect(blobs.count(where: { narrowing.rulesOut(key, blob: $0.id) }) == blobs.count - 1)
+        // The same question asked by scope and needle, as a search asks it of each message.
+        let needle = SearchQuery.folded("soft line break")
+        #expect(blobs.count(where: { narrowing.rulesOut(.body, needle, blob: $0.id) }) == blobs.count - 1)
+        #expect(!blobs.contains { narrowing.rulesOut(.text, needle, blob: $0.id) })
+        // Too short for trigrams: not looked up, so it rules nothing out.
+        #expect(!blobs.contains { narrowing.rulesOut(short, blob: $0.id) })
+    }
+
+    @Test func blobBitsHoldWhatWasPut() {
+        var bits = FullTextIndex.BlobBits(largest: 130)
+        let added = [0, 63, 64, 130].map { bits.insert($0) }
+        #expect(added == [true, true, true, true])
+        let again = bits.insert(64), beyond = bits.insert(192), negative = bits.insert(-1)  // 130 rounds up to 191
+        #expect(!again && !beyond && !negative)
+        #expect([0, 63, 64, 130].allSatisfy(bits.contains))
+        #expect(![1, 62, 65, 129, 131, 192, -1, Int64.max, Int64.min].contains(where: bits.contains))
+        bits.remove(64)
+        bits.remove(500)
+        #expect(!bits.contains(64) && bits.contains(63) && bits.contains(130))
+        #expect(!FullTextIndex.BlobBits(largest: -1).contains(0))
     }
 
     @Test func messagesNotYetIndexedAreScanned() throws {

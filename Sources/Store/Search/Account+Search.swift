@@ -17,16 +17,21 @@ extension Account {
             }
             return matches
         }
-        // Text keys read bytes, which needs the account unlocked: collect the records first.
-        var records: [(MessageRecord, MessageDetails?)] = []
-        try messages(in: mailbox, uids: candidates, details: query.needsDetails, reader: reader) { record, details in
-            records.append((record, details))
+        // Text keys read bytes, which needs the account unlocked: collect the records first,
+        // and the details apart, only when asked for (an entry with room for them took some
+        // 250 bytes even without, copied as the array grew: a third of a SEARCH FROM).
+        let needsDetails = query.needsDetails
+        var records: [MessageRecord] = []
+        var details: [MessageDetails] = []
+        try messages(in: mailbox, uids: candidates, details: needsDetails, reader: reader) { record, parsed in
+            records.append(record)
+            if let parsed { details.append(parsed) }
         }
         // Asked after the records are read: the hashes it compares are then those of the
         // bodies the records point at (an id can be handed out again after an expunge).
         let narrowing = try textNarrowing(for: query, in: mailbox)
-        for (record, details) in records {
-            var subject = SearchSubject(record: record, details: details, account: self, narrowing: narrowing)
+        for (i, record) in records.enumerated() {
+            var subject = SearchSubject(record: record, details: needsDetails ? details[i] : nil, account: self, narrowing: narrowing)
             if subject.matches(query) { matches.append(record.uid) }
         }
         return matches
@@ -67,7 +72,7 @@ extension Account {
         guard keys.contains(where: { $0.match != nil }) else { return nil }
         let blobs = try blobHashes(in: mailbox)
         let narrowing = fullText.narrowing(keys, blobs: blobs)
-        if (narrowing?.indexed.count ?? 0) < blobs.count { fullText.scheduleCatchUp(self) }
+        if (narrowing?.indexedCount ?? 0) < blobs.count { fullText.scheduleCatchUp(self) }
         return narrowing
     }
 }
@@ -130,9 +135,9 @@ struct SearchSubject {
         self.narrowing = narrowing
     }
 
-    /// Whether the full-text index proves this message's body free of `key`'s needle.
-    private func ruledOut(_ key: FullTextIndex.Key) -> Bool {
-        narrowing?.rulesOut(key, blob: record.blob) ?? false
+    /// Whether the full-text index proves this message's body free of `needle` in `scope`.
+    private func ruledOut(_ scope: FullTextIndex.Key.Scope, _ needle: String) -> Bool {
+        narrowing?.rulesOut(scope, needle, blob: record.blob) ?? false
     }
 
     var sentDate: Int64? { details?.fields.date }
@@ -164,16 +169,16 @@ struct SearchSubject {
         case .smaller(let n): return record.size < n
         case .modSeqAtLeast(let m): return record.modSeq.rawValue >= m
         case .header(let name, let needle):
-            if !needle.isEmpty && ruledOut(.field(Array(needle.utf8))) { return false }
+            if !needle.isEmpty && ruledOut(.field, needle) { return false }
             return withText { text in
                 let values = text.header(name)
                 return needle.isEmpty ? !values.isEmpty : values.contains { TextFolding.contains($0, Array(needle.utf8)) }
             } ?? false
         case .body(let needle):
-            if ruledOut(.body(Array(needle.utf8))) { return false }
+            if ruledOut(.body, needle) { return false }
             return withText { TextFolding.contains($0.bodyText(), Array(needle.utf8)) } ?? false
         case .text(let needle):
-            if ruledOut(.text(Array(needle.utf8))) { return false }
+            if ruledOut(.text, needle) { return false }
             return withText { text in
                 TextFolding.contains(text.headerText(), Array(needle.utf8)) || TextFolding.contains(text.bodyText(), Array(needle.utf8))
             } ?? false

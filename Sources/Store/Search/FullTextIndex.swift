@@ -50,20 +50,30 @@ final class FullTextIndex: @unchecked Sendable {
         self.path = path
     }
 
-    /// The text keys the index can narrow, each with the columns it looks in.
-    enum Key: Hashable {
-        case body([UInt8])
-        case text([UInt8])
-        case field([UInt8])
+    /// The text keys the index can narrow: a folded needle and the columns it looks in.
+    struct Key: Hashable {
+        enum Scope: Hashable { case body, text, field }
+        let scope: Scope
+        let needle: [UInt8]
+
+        static func body(_ needle: [UInt8]) -> Key { Key(scope: .body, needle: needle) }
+        static func text(_ needle: [UInt8]) -> Key { Key(scope: .text, needle: needle) }
+        static func field(_ needle: [UInt8]) -> Key { Key(scope: .field, needle: needle) }
+
+        /// Whether this is the key of `scope` for `needle`, without building one to compare.
+        func `is`(_ scope: Scope, _ needle: String) -> Bool {
+            guard self.scope == scope, self.needle.count == needle.utf8.count else { return false }
+            return needle.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(self.needle) } ?? self.needle.elementsEqual(needle.utf8)
+        }
 
         /// The FTS5 query for a folded needle: one phrase of its trigrams within the key's
         /// columns. Nil when the trigram index cannot answer: fewer than three characters,
         /// or a NUL, which the tokenizer stops at.
         var match: String? {
-            let (columns, needle): (String, [UInt8]) = switch self {
-            case .body(let n): ("body", n)
-            case .text(let n): ("{header body}", n)
-            case .field(let n): ("fields", n)
+            let columns = switch scope {
+            case .body: "body"
+            case .text: "{header body}"
+            case .field: "fields"
             }
             let text = String(decoding: needle, as: UTF8.self)
             guard text.unicodeScalars.count >= 3, !needle.contains(0) else { return nil }
@@ -71,16 +81,56 @@ final class FullTextIndex: @unchecked Sendable {
         }
     }
 
-    /// What the index says about a set of bodies: which it holds as they are now, and for
-    /// each key the bodies that may contain its needle.
+    /// Body ids as bits, one per id up to the largest: a search asks about every message,
+    /// and a Set hashed each id (a sixth of a SEARCH FROM of 100,000). A negative id, which
+    /// SQLite never hands out, is never held.
+    struct BlobBits {
+        private var words: [UInt64]
+
+        init(largest: Int64) {
+            words = Array(repeating: 0, count: largest >= 0 ? Int(largest >> 6) + 1 : 0)
+        }
+
+        func contains(_ id: Int64) -> Bool {
+            let word = Int(truncatingIfNeeded: id >> 6)
+            return id >= 0 && word < words.count && words[word] & (1 << UInt64(id & 63)) != 0
+        }
+
+        /// Adds `id`; false when it was there already or cannot be held (beyond the word of
+        /// `largest`).
+        @discardableResult
+        mutating func insert(_ id: Int64) -> Bool {
+            let word = Int(truncatingIfNeeded: id >> 6)
+            guard id >= 0, word < words.count else { return false }
+            let bit: UInt64 = 1 << UInt64(id & 63)
+            let added = words[word] & bit == 0
+            words[word] |= bit
+            return added
+        }
+
+        mutating func remove(_ id: Int64) {
+            let word = Int(truncatingIfNeeded: id >> 6)
+            guard id >= 0, word < words.count else { return }
+            words[word] &= ~(1 << UInt64(id & 63))
+        }
+    }
+
+    /// What the index says about a set of bodies: how many it holds as they are now, and
+    /// for each key it could look up the bodies it proves free of the key's needle (held
+    /// as they are now, and not among the key's matches).
     struct Narrowing {
-        let indexed: Set<Int64>
-        let candidates: [Key: Set<Int64>]
+        let indexedCount: Int
+        let excluded: [(key: Key, blobs: BlobBits)]
 
         /// Whether `blob` certainly does not contain the needle of `key`.
         func rulesOut(_ key: Key, blob: Int64) -> Bool {
-            guard let matching = candidates[key], indexed.contains(blob) else { return false }
-            return !matching.contains(blob)
+            excluded.first { $0.key == key }?.blobs.contains(blob) ?? false
+        }
+
+        /// `rulesOut` for the key of `scope` and `needle`, asked once per message: found
+        /// by comparing the few keys there are, not by building and hashing one.
+        func rulesOut(_ scope: Key.Scope, _ needle: String, blob: Int64) -> Bool {
+            excluded.first { $0.key.is(scope, needle) }?.blobs.contains(blob) ?? false
         }
     }
 
@@ -92,17 +142,21 @@ final class FullTextIndex: @unchecked Sendable {
         flags.withLock { isActive = true }
         return withIndex { db in
             let known = try indexedHashes(db)
-            let indexed = Set(blobs.lazy.filter { known[$0.id] == $0.hash }.map(\.id))
-            var candidates: [Key: Set<Int64>] = [:]
+            var indexed = BlobBits(largest: blobs.lazy.map(\.id).max() ?? -1)
+            var indexedCount = 0
+            for blob in blobs where known[blob.id] == blob.hash {
+                if indexed.insert(blob.id) { indexedCount += 1 }
+            }
+            var excluded: [(key: Key, blobs: BlobBits)] = []
             let s = try db.statement("SELECT rowid FROM text WHERE text MATCH ?")
             for (key, match) in queries {
                 s.reset()
                 s.bind(.text(match))
-                var found = Set<Int64>()
-                while try s.step() { found.insert(s.int64(0)) }
-                candidates[key] = found
+                var free = indexed
+                while try s.step() { free.remove(s.int64(0)) }
+                excluded.append((key, free))
             }
-            return Narrowing(indexed: indexed, candidates: candidates)
+            return Narrowing(indexedCount: indexedCount, excluded: excluded)
         }
     }
 
