@@ -273,6 +273,39 @@ import TestSupport
         #expect(try account.check().isClean)
     }
 
+    /// A request that fails inside a shared commit (here over quota) fails alone: its
+    /// savepoint is rolled back, the others in the same transaction are stored. The first
+    /// append leads a commit held back by the append lock; the next two wait and go out
+    /// together in the second.
+    @Test func aRequestFailingInASharedCommitFailsAlone() throws {
+        let f = try Fixture()
+        f.alice.quota = 10_000
+        let inbox = try f.inbox()
+        let account = f.alice
+        let before = account.committer.tally
+        let outcomes = Outcomes()
+        let finished = DispatchGroup()
+        try FileLock.append(root: account.root).holding {
+            for (t, size) in [3000, 20_000, 3000].enumerated() {
+                finished.enter()
+                Thread {
+                    defer { finished.leave() }
+                    let stored = (try? account.append([NewMessage(bytes: message(t, size: size))], to: inbox.id)) != nil
+                    outcomes.note(size, stored)
+                }.start()
+                usleep(t == 0 ? 200_000 : 0)
+            }
+            usleep(500_000)
+        }
+        finished.wait()
+        #expect(outcomes.all == [3000: true, 20_000: false])
+        #expect(try account.uids(in: inbox.id).count == 2)
+        let after = account.committer.tally
+        #expect(after.appends - before.appends == 3)
+        #expect(after.commits - before.commits == 2)
+        #expect(try account.check().isClean)
+    }
+
     /// The index's write-ahead log is copied back by the checkpointer, not by the commit
     /// that fills it: after a few thousand pages of appends checkpoints have run in the
     /// background, the log file was started again from its beginning (it stays near the
@@ -663,4 +696,16 @@ final class Countdown: @unchecked Sendable {
         #expect(try a.mailbox(id: inbox).unseen == 0)
         #expect(try a.search(.lacksFlags(.seen), in: inbox, among: UIDSet(ranges: [1...1_500])).isEmpty)
     }
+}
+
+/// Whether any append of each size was stored, noted from several threads.
+private final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int: Bool] = [:]
+
+    func note(_ size: Int, _ ok: Bool) {
+        lock.withLock { stored[size] = (stored[size] ?? false) || ok }
+    }
+
+    var all: [Int: Bool] { lock.withLock { stored } }
 }

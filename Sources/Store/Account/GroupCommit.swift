@@ -85,13 +85,13 @@ final class GroupCommit: @unchecked Sendable {
                         let db = account.db
                         try db.transaction {
                             for (request, l) in zip(batch, locations) {
-                                try db.execute("SAVEPOINT one")
+                                try db.statement("SAVEPOINT one").run()
                                 do {
                                     request.result = .success(try account.insertLocked(request.messages, locations: l, into: request.mailbox))
-                                    try db.execute("RELEASE one")
+                                    try db.statement("RELEASE one").run()
                                 } catch {
-                                    try db.execute("ROLLBACK TO one")
-                                    try db.execute("RELEASE one")
+                                    try db.statement("ROLLBACK TO one").run()
+                                    try db.statement("RELEASE one").run()
                                     request.result = .failure(error)
                                 }
                             }
