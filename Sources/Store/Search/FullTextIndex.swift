@@ -82,8 +82,9 @@ final class FullTextIndex: @unchecked Sendable {
     }
 
     /// Body ids as bits, one per id up to the largest: a search asks about every message,
-    /// and a Set hashed each id (a sixth of a SEARCH FROM of 100,000). A negative id, which
-    /// SQLite never hands out, is never held.
+    /// and two Sets hashing each id, with a key built and hashed for each message to find
+    /// them, were a sixth of a SEARCH FROM of 100,000. A negative id, which SQLite never
+    /// hands out, is never held.
     struct BlobBits {
         private var words: [UInt64]
 
