@@ -123,13 +123,8 @@ final class FullTextIndex: @unchecked Sendable {
         let indexedCount: Int
         let excluded: [(key: Key, blobs: BlobBits)]
 
-        /// Whether `blob` certainly does not contain the needle of `key`.
-        func rulesOut(_ key: Key, blob: Int64) -> Bool {
-            excluded.first { $0.key == key }?.blobs.contains(blob) ?? false
-        }
-
-        /// `rulesOut` for the key of `scope` and `needle`, asked once per message: found
-        /// by comparing the few keys there are, not by building and hashing one.
+        /// Whether `blob` certainly does not contain `needle` in `scope`. Asked once per
+        /// message: the key is found by comparing the few there are, not built and hashed.
         func rulesOut(_ scope: Key.Scope, _ needle: String, blob: Int64) -> Bool {
             excluded.first { $0.key.is(scope, needle) }?.blobs.contains(blob) ?? false
         }
